@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { backendNameSchema } from './backend-name.ts';
+import { type FieldProblem, SpecFileError, ValidationError } from './errors.ts';
+import { SWEEP_ID_EXPECTED, isSweepId } from './trial-id.ts';
+import { formatPath, zodProblems } from './zod-problems.ts';
+
+/** A value a sweep may give a trial-config field (checked per field later, with the config). */
+const fieldValue = z.union([z.number(), z.string(), z.boolean(), z.array(z.number()), z.record(z.string(), z.unknown())]);
+
+const pair = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, {
+  message: 'a pair [low, high] with low ≤ high',
+});
+
+/** How a random search draws one field. */
+export const distributionSchema = z.union([
+  z.object({ choice: z.array(fieldValue).min(1) }).strict(),
+  z.object({ uniform: pair }).strict(),
+  z.object({ logUniform: pair.refine(([lo]) => lo > 0, { message: 'a pair with low > 0' }) }).strict(),
+  z.object({ int: pair }).strict(),
+]);
+export type Distribution = z.infer<typeof distributionSchema>;
+
+export const sweepSpecSchema = z
+  .object({
+    name: z.string().refine(isSweepId, { message: SWEEP_ID_EXPECTED }),
+    description: z.string().optional(),
+    /** Default compute backend for the trials of this sweep (a worker flag overrides it). */
+    backend: backendNameSchema.optional(),
+    /** Queue priority in distributed mode: 1 is the highest. */
+    priority: z.number().int().min(1).max(2_097_152).optional(),
+    /** Values every trial shares. */
+    base: z.record(z.string(), fieldValue).default({}),
+    /** Cartesian product: every combination of these values is a trial. */
+    grid: z.record(z.string(), z.array(fieldValue).min(1)).optional(),
+    /** Random search: `samples` draws of `params`, reproducible from `seed`. */
+    random: z
+      .object({
+        samples: z.number().int().min(1).max(100_000),
+        seed: z.number().int().min(0).default(0),
+        params: z.record(z.string(), distributionSchema),
+      })
+      .strict()
+      .optional(),
+    /** Repeats: a count (seeds 0..n-1) or an explicit list of seeds. */
+    seeds: z
+      .union([z.number().int().min(1).max(10_000), z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1)])
+      .default(1),
+  })
+  .strict();
+
+export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
+export type SweepSpec = z.output<typeof sweepSpecSchema>;
+
+/** A parsed spec plus a way to map paths in it back to source lines. */
+export interface LoadedSpec {
+  spec: SweepSpec;
+  /** The file (or label) the spec came from, for messages. */
+  source: string;
+  /** 1-based line of a path such as ['grid', 'k', 2], if the spec came from YAML text. */
+  lineOf(path: ReadonlyArray<string | number>): number | undefined;
+}
+
+/** Parses and validates a sweep spec from YAML text. */
+export function parseSweepSpec(text: string, source = 'sweep spec'): LoadedSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const line = first?.linePos?.[0]?.line;
+    throw new SpecFileError(source, `YAML syntax error${line ? ` at line ${line}` : ''}: ${first?.message ?? 'unknown'}`);
+  }
+  const raw: unknown = doc.toJS();
+  const lineOf = (path: ReadonlyArray<string | number>) => lineInDocument(doc, lineCounter, path);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ValidationError(source, [{ field: '(root)', value: raw, expected: 'a mapping with at least `name`', line: 1 }]);
+  }
+  const parsed = sweepSpecSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems: FieldProblem[] = zodProblems(parsed.error, raw).map((p, i) => {
+      const issuePath = parsed.error.issues[i]?.path ?? [];
+      return { ...p, line: lineOf(issuePath.filter((x): x is string | number => typeof x !== 'symbol')) };
+    });
+    throw new ValidationError(source, problems);
+  }
+  return { spec: parsed.data, source, lineOf };
+}
+
+/** Reads a sweep spec file. */
+export function loadSweepSpec(file: string): LoadedSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SpecFileError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  return parseSweepSpec(text, file);
+}
+
+/** Builds a LoadedSpec from an object (no source lines). */
+export function sweepSpecFromObject(value: unknown, source = 'sweep spec'): LoadedSpec {
+  const parsed = sweepSpecSchema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(source, zodProblems(parsed.error, value));
+  return { spec: parsed.data, source, lineOf: () => undefined };
+}
+
+function lineInDocument(doc: Document, lc: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
+  // Walk up to the deepest existing node: a missing field is reported at its parent's line.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+export { formatPath };

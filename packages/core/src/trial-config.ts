@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { zodProblems } from './zod-problems.ts';
+
+/** MNIST sizes: 60k training and 10k test images of 28×28 pixels. */
+export const MNIST_TRAIN_SIZE = 60_000;
+export const MNIST_TEST_SIZE = 10_000;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/**
+ * The learning-rate schedule. `constant`: `epochs` passes at `learningRate`. `paper`: the IWAE
+ * paper's schedule, stage i (0-based) runs 3^i passes at learningRate·10^(−i/7); the paper uses
+ * 8 stages (3,280 passes).
+ */
+export const scheduleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('constant'), epochs: int(1, 100_000) }).strict(),
+  z.object({ type: z.literal('paper'), stages: int(1, 8) }).strict(),
+]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+/**
+ * Everything that defines what one trial computes. Two trials with equal normalised configs
+ * compute the same thing (up to backend arithmetic), so the trial id hashes this.
+ * The compute backend is deliberately not part of it: it is where a trial runs, not what it is.
+ */
+export const trialConfigSchema = z
+  .object({
+    dataset: z.literal('mnist').default('mnist'),
+    objective: z.enum(['vae', 'iwae']),
+    /** Importance samples per data point during training. */
+    k: int(1, 100_000),
+    /** Stochastic layers: 1 (784-200-200-z) or 2 (…-z1-100-100-z2), as in the paper. */
+    layers: z.union([z.literal(1), z.literal(2)]).default(1),
+    /** Size of the top latent layer (z for 1 layer, z2 for 2 layers). */
+    latent: int(1, 2_000).default(50),
+    /** Size of z1 in the 2-layer model (ignored, and normalised to 100, with 1 layer). */
+    latent1: int(1, 2_000).default(100),
+    /** Width of the deterministic layers between x and the first latent layer. */
+    hidden: int(1, 4_096).default(200),
+    /** Width of the deterministic layers between z1 and z2 (2-layer model). */
+    hidden2: int(1, 4_096).default(100),
+    batchSize: int(1, 10_000).default(20),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    schedule: scheduleSchema.default({ type: 'constant', epochs: 10 }),
+    trainSize: int(1, MNIST_TRAIN_SIZE).default(MNIST_TRAIN_SIZE),
+    testSize: int(1, MNIST_TEST_SIZE).default(MNIST_TEST_SIZE),
+    /** Samples per test image for the final bound; test NLL = −L_evalK. */
+    evalK: int(1, 100_000).default(5_000),
+    /** Extra K values whose test bound L_K is reported (estimated from the evalK log-weights). */
+    evalKs: z.array(int(1, 100_000)).default([]),
+    /** Test images used to count active units (covariance of E_q[z] > 0.01). */
+    activeUnitImages: int(2, MNIST_TEST_SIZE).default(1_000),
+    seed: int(0, 2 ** 31 - 1).default(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [i, k] of c.evalKs.entries()) {
+      if (k > c.evalK) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['evalKs', i],
+          message: `a K ≤ evalK (${c.evalK}); per-K bounds are estimated from the evalK samples`,
+        });
+      }
+    }
+    if (c.batchSize > c.trainSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batchSize'],
+        message: `a batch size ≤ trainSize (${c.trainSize})`,
+      });
+    }
+  });
+
+export type TrialConfigInput = z.input<typeof trialConfigSchema>;
+export type TrialConfig = z.output<typeof trialConfigSchema>;
+
+/** Field names a sweep may vary or fix. */
+export const TRIAL_CONFIG_FIELDS = Object.keys(trialConfigSchema.shape) as (keyof TrialConfig)[];
+
+/**
+ * Validates and normalises a trial config: defaults filled in, fields that the architecture
+ * ignores set to their defaults (so they cannot split identical trials), evalKs sorted and
+ * deduplicated, activeUnitImages capped at testSize.
+ */
+export function normalizeTrialConfig(input: unknown, source = 'trial config'): TrialConfig {
+  input = expandShorthands(input);
+  const parsed = trialConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(source, zodProblems(parsed.error, input));
+  const c = parsed.data;
+  return {
+    ...c,
+    latent1: c.layers === 2 ? c.latent1 : 100,
+    hidden2: c.layers === 2 ? c.hidden2 : 100,
+    evalKs: [...new Set(c.evalKs)].sort((a, b) => a - b),
+    activeUnitImages: Math.min(c.activeUnitImages, c.testSize),
+  };
+}
+
+/**
+ * Spec and CLI shorthands: `epochs: N` means a constant schedule of N epochs, and
+ * `schedule: paper` the paper's full 8-stage schedule.
+ */
+export function expandShorthands(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const { epochs, ...rest } = input as Record<string, unknown>;
+  const out: Record<string, unknown> = rest;
+  if (epochs !== undefined) out.schedule = { type: 'constant', epochs };
+  if (out.schedule === 'paper') out.schedule = { type: 'paper', stages: 8 };
+  return out;
+}
+
+/** Learning rate and number of passes of each stage of a schedule. */
+export function scheduleStages(
+  schedule: Schedule,
+  learningRate: number,
+): { epochs: number; learningRate: number }[] {
+  if (schedule.type === 'constant') return [{ epochs: schedule.epochs, learningRate }];
+  return Array.from({ length: schedule.stages }, (_, i) => ({
+    epochs: 3 ** i,
+    learningRate: learningRate * 10 ** (-i / 7),
+  }));
+}
+
+export function totalEpochs(schedule: Schedule): number {
+  return schedule.type === 'constant' ? schedule.epochs : (3 ** schedule.stages - 1) / 2;
+}
+
+/** Learning rate for a 0-based epoch under a schedule. */
+export function learningRateAt(schedule: Schedule, learningRate: number, epoch: number): number {
+  let start = 0;
+  for (const stage of scheduleStages(schedule, learningRate)) {
+    if (epoch < start + stage.epochs) return stage.learningRate;
+    start += stage.epochs;
+  }
+  throw new RangeError(`epoch ${epoch} is past the schedule's ${start} epochs`);
+}
+
+/** Multiply-adds per example of one decoder pass, the part that scales with K. */
+function decoderMacs(c: TrialConfig): number {
+  if (c.layers === 1) return c.latent * c.hidden + c.hidden * c.hidden + c.hidden * 784;
+  const top = c.latent * c.hidden2 + c.hidden2 * c.hidden2 + c.hidden2 * 2 * c.latent1;
+  const enc2 = c.latent1 * c.hidden2 + c.hidden2 * c.hidden2 + c.hidden2 * 2 * c.latent;
+  return top + enc2 + c.latent1 * c.hidden + c.hidden * c.hidden + c.hidden * 784;
+}
+
+/**
+ * Rough cost of a trial in floating-point operations: training (forward + backward ≈ 3 passes)
+ * plus evaluation (forward only). Used to start the longest trials first and to estimate ETAs.
+ */
+export function estimateTrialFlops(c: TrialConfig): number {
+  const perSample = 2 * decoderMacs(c);
+  const train = 3 * perSample * c.k * c.trainSize * totalEpochs(c.schedule);
+  const evaluation = perSample * c.evalK * c.testSize;
+  return train + evaluation;
+}

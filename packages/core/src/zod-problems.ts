@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import type { FieldProblem } from './errors.ts';
+
+/** Renders a zod issue path as `a.b[2].c`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function getAt(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = value;
+  for (const part of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[part];
+  }
+  return cur;
+}
+
+/** What a zod issue says was expected, in words a user can act on. */
+export function expectedOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `${issue.expected}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `${issue.origin === 'array' ? 'an array with length' : issue.origin === 'string' ? 'a string of length' : 'a number'} ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `${issue.origin === 'array' ? 'an array with length' : issue.origin === 'string' ? 'a string of length' : 'a number'} ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `no unknown keys (unknown: ${issue.keys.join(', ')})`;
+    case 'invalid_format':
+      return `a string in ${issue.format} format`;
+    case 'invalid_union':
+      return 'a valid value for this field';
+    default:
+      return issue.message;
+  }
+}
+
+/** Turns zod issues into field problems, reading the offending values from `input`. */
+export function zodProblems(error: z.ZodError, input: unknown, prefix = ''): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const path = issue.path;
+    const value = getAt(input, path);
+    const expected = expectedOf(issue);
+    return { field: formatPath(path, prefix), value, expected };
+  });
+}

@@ -1,0 +1,122 @@
+import type { BackendName, TrialConfig } from '@iwae-sweep/core';
+import { initBackend } from './backend.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
+import { TrainingAbortedError } from './errors.ts';
+import { activeUnits, evaluateBound } from './evaluate.ts';
+import type { GradientPath } from './layer-ops.ts';
+import { loadMnistImages, takeImages } from './mnist.ts';
+import { type EpochMetrics, IwaeTrainer } from './trainer.ts';
+
+/** The outcome of a finished trial. */
+export interface TrialResult {
+  /** −L_evalK on the test images (nats). */
+  testNll: number;
+  /** L_evalK on the test images (nats). */
+  testBound: number;
+  evalK: number;
+  /** L_k on the test images for each k in config.evalKs. */
+  testBoundsByK: Record<number, number>;
+  /** Training objective averaged over the last epoch. */
+  trainBound: number;
+  /** Active units summed over layers, and per layer (data side first). */
+  activeUnits: number;
+  activeUnitsPerLayer: number[];
+  epochs: EpochMetrics[];
+  /** Training examples per second over all epochs run in this process. */
+  examplesPerSecond: number;
+  trainSeconds: number;
+  evalSeconds: number;
+  backend: string;
+  gradient: GradientPath;
+  seed: number;
+  /** Epochs restored from a checkpoint instead of trained here (0 for a fresh start). */
+  resumedFromEpoch: number;
+  config: TrialConfig;
+}
+
+export type TrialPhase = 'loading' | 'training' | 'evaluating' | 'done';
+
+export interface RunTrialOptions {
+  backend?: BackendName;
+  gpu?: number;
+  gradient?: GradientPath;
+  /** Resume from and save to this store under `checkpointKey` after every epoch. */
+  checkpoints?: { store: CheckpointStore; key: string };
+  /** Called after each epoch (after its checkpoint is saved). */
+  onEpoch?: (metrics: EpochMetrics, totalEpochs: number) => void | Promise<void>;
+  onPhase?: (phase: TrialPhase, detail?: { resumedFromEpoch?: number }) => void | Promise<void>;
+  onEvalProgress?: (imagesDone: number, images: number) => void;
+  /** Checked between epochs: when aborted, the trial stops with {@link TrainingAbortedError}. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains and evaluates one trial end to end: MNIST subsets, training with a checkpoint per
+ * epoch (resuming from the last one), then test L_evalK, per-K bounds and active units.
+ */
+export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}): Promise<TrialResult> {
+  const backend = await initBackend(opts.backend ?? 'auto', opts.gpu === undefined ? {} : { gpu: opts.gpu });
+  const gradient = opts.gradient ?? 'fast';
+  await opts.onPhase?.('loading');
+  const train = takeImages(loadMnistImages('train'), config.trainSize);
+  const test = takeImages(loadMnistImages('test'), config.testSize);
+  const trainer = new IwaeTrainer(config, train, { gradient });
+  try {
+    let resumedFromEpoch = 0;
+    if (opts.checkpoints) {
+      const saved = await opts.checkpoints.store.load(opts.checkpoints.key);
+      if (saved) {
+        trainer.restore(decodeCheckpoint(saved, config, opts.checkpoints.store.describe(opts.checkpoints.key)));
+        resumedFromEpoch = trainer.epoch;
+      }
+    }
+    await opts.onPhase?.('training', { resumedFromEpoch });
+    const total = trainer.totalEpochs;
+    let trainSeconds = 0;
+    let examples = 0;
+    while (trainer.epoch < total) {
+      if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
+      const metrics = trainer.trainEpoch();
+      trainSeconds += metrics.seconds;
+      examples += config.trainSize;
+      if (opts.checkpoints) await opts.checkpoints.store.save(opts.checkpoints.key, encodeCheckpoint(config, trainer.state()));
+      await opts.onEpoch?.(metrics, total);
+    }
+    if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
+    await opts.onPhase?.('evaluating');
+    const evaluation = evaluateBound(trainer.ops, trainer.params, trainer.arch, test, {
+      k: config.evalK,
+      ks: config.evalKs,
+      seed: config.seed,
+      ...(opts.onEvalProgress ? { onProgress: opts.onEvalProgress } : {}),
+    });
+    const auStart = performance.now();
+    const units = activeUnits(trainer.ops, trainer.params, trainer.arch, takeImages(test, config.activeUnitImages), {
+      seed: config.seed,
+    });
+    const evalSeconds = evaluation.seconds + (performance.now() - auStart) / 1000;
+    const history = [...trainer.history];
+    await opts.onPhase?.('done');
+    return {
+      testNll: -evaluation.bound,
+      testBound: evaluation.bound,
+      evalK: config.evalK,
+      testBoundsByK: evaluation.boundsByK,
+      trainBound: history.at(-1)?.trainBound ?? Number.NaN,
+      activeUnits: units.reduce((a, b) => a + b, 0),
+      activeUnitsPerLayer: units,
+      epochs: history,
+      examplesPerSecond: trainSeconds > 0 ? examples / trainSeconds : 0,
+      trainSeconds,
+      evalSeconds,
+      backend: backend.name,
+      gradient,
+      seed: config.seed,
+      resumedFromEpoch,
+      config,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}

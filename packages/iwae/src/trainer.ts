@@ -1,0 +1,166 @@
+import { learningRateAt, Rng, type RngState, totalEpochs, type TrialConfig } from '@iwae-sweep/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { Adam, type AdamState } from './adam.ts';
+import { type Architecture, architectureOf, parameterSpecs } from './architecture.ts';
+import { binarizeRows } from './binarize.ts';
+import { objectiveValue } from './bounds.ts';
+import { NonFiniteLossError } from './errors.ts';
+import { fastOps } from './fast-ops.ts';
+import type { GradientPath, LayerOps } from './layer-ops.ts';
+import type { ImageSet } from './mnist.ts';
+import { logWeights } from './model.ts';
+import { createParams, initialValues, type Params, pixelMean } from './params.ts';
+import { referenceOps } from './reference-ops.ts';
+
+/** Metrics of one training epoch (one pass over the training set). */
+export interface EpochMetrics {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training objective over the epoch's batches (the bound being maximised, in nats). */
+  trainBound: number;
+  seconds: number;
+  examplesPerSecond: number;
+  learningRate: number;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  rng: RngState;
+  params: Map<string, Float32Array>;
+  adam: AdamState;
+  history: EpochMetrics[];
+}
+
+export interface TrainerOptions {
+  /** `fast` (hand-written gradients, default) or `reference` (tfjs autodiff). */
+  gradient?: GradientPath;
+}
+
+export function layerOps(path: GradientPath): LayerOps {
+  return path === 'fast' ? fastOps : referenceOps;
+}
+
+/**
+ * Trains one IWAE/VAE on a set of images. All randomness (init, shuffling, binarisation, ε)
+ * comes from streams seeded by `config.seed`, so equal configs give equal results on one
+ * backend, and {@link state}/{@link restore} continue a run bit-exactly.
+ */
+export class IwaeTrainer {
+  readonly arch: Architecture;
+  readonly ops: LayerOps;
+  readonly params: Params;
+  private readonly adam: Adam;
+  private rng: Rng;
+  private completed = 0;
+  private readonly log: EpochMetrics[] = [];
+  private readonly xBuf: Float32Array;
+  private readonly epsBufs: Float32Array[];
+
+  constructor(
+    readonly config: TrialConfig,
+    private readonly train: ImageSet,
+    opts: TrainerOptions = {},
+  ) {
+    if (train.n < config.trainSize) throw new RangeError(`trainSize ${config.trainSize} but only ${train.n} images given`);
+    this.arch = architectureOf(config, train.pixels);
+    this.ops = layerOps(opts.gradient ?? 'fast');
+    const mean = pixelMean(train.images, config.trainSize, train.pixels);
+    this.params = createParams(this.arch, initialValues(this.arch, Rng.fromSeed(config.seed, 'init'), mean));
+    this.adam = new Adam(this.params);
+    this.rng = Rng.fromSeed(config.seed, 'train');
+    this.xBuf = new Float32Array(config.batchSize * train.pixels);
+    this.epsBufs = this.arch.latent.map((d) => new Float32Array(config.k * config.batchSize * d));
+  }
+
+  /** Epochs completed so far. */
+  get epoch(): number {
+    return this.completed;
+  }
+
+  get totalEpochs(): number {
+    return totalEpochs(this.config.schedule);
+  }
+
+  get history(): readonly EpochMetrics[] {
+    return this.log;
+  }
+
+  /** Runs one epoch: a shuffled pass over the training set in batches. */
+  trainEpoch(): EpochMetrics {
+    const { batchSize, k, objective, trainSize } = this.config;
+    const lr = learningRateAt(this.config.schedule, this.config.learningRate, this.completed);
+    const order = this.rng.shuffle(Int32Array.from({ length: trainSize }, (_, i) => i));
+    const vars = [...this.params.values()];
+    const start = performance.now();
+    let boundSum = 0;
+    let batchIndex = 0;
+    for (let from = 0; from < trainSize; from += batchSize, batchIndex++) {
+      const rows = order.subarray(from, Math.min(from + batchSize, trainSize));
+      const b = rows.length;
+      const x = binarizeRows(this.train.images, this.train.pixels, rows, this.rng, this.xBuf.subarray(0, b * this.train.pixels));
+      const eps = this.arch.latent.map((d, l) => {
+        const buf = (this.epsBufs[l] as Float32Array).subarray(0, k * b * d);
+        this.rng.fillNormal(buf);
+        return buf;
+      });
+      const value = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [b, this.train.pixels]);
+        const et = eps.map((buf, l) => tf.tensor2d(buf, [k * b, this.arch.latent[l] as number]));
+        const { value: loss, grads } = tf.variableGrads(
+          () => tf.neg(objectiveValue(objective, logWeights(this.ops, this.params, this.arch, xt, et, k))) as tf.Scalar,
+          vars,
+        );
+        this.adam.apply(grads, lr);
+        return loss;
+      });
+      const bound = -(value.dataSync()[0] as number);
+      value.dispose();
+      if (!Number.isFinite(bound)) throw new NonFiniteLossError(this.completed, batchIndex, bound);
+      boundSum += bound * b;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    this.completed += 1;
+    const metrics: EpochMetrics = {
+      epoch: this.completed,
+      trainBound: boundSum / trainSize,
+      seconds,
+      examplesPerSecond: trainSize / seconds,
+      learningRate: lr,
+    };
+    this.log.push(metrics);
+    return metrics;
+  }
+
+  /** A snapshot of the whole training state (weights, Adam moments, RNG, epoch, history). */
+  state(): TrainState {
+    return {
+      epoch: this.completed,
+      rng: this.rng.state(),
+      params: new Map([...this.params].map(([n, v]) => [n, Float32Array.from(v.dataSync() as Float32Array)])),
+      adam: this.adam.state(),
+      history: this.log.map((m) => ({ ...m })),
+    };
+  }
+
+  /** Continues from a snapshot taken by {@link state} of a trainer with the same config. */
+  restore(state: TrainState): void {
+    for (const spec of parameterSpecs(this.arch)) {
+      const values = state.params.get(spec.name);
+      const p = this.params.get(spec.name) as tf.Variable;
+      if (!values || values.length !== p.size) throw new RangeError(`saved parameter ${spec.name} is missing or has the wrong size`);
+      tf.tidy(() => p.assign(tf.tensor(values, p.shape, 'float32')));
+    }
+    this.adam.load(state.adam);
+    this.rng = new Rng(state.rng);
+    this.completed = state.epoch;
+    this.log.splice(0, this.log.length, ...state.history.map((m) => ({ ...m })));
+  }
+
+  dispose(): void {
+    for (const p of this.params.values()) p.dispose();
+    this.params.clear();
+    this.adam.dispose();
+  }
+}
