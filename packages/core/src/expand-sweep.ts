@@ -1,7 +1,6 @@
 import { type FieldProblem, ValidationError } from './errors.ts';
 import { Rng } from './rng.ts';
 import type { Distribution, LoadedSpec } from './sweep-spec.ts';
-import { expectedOf, formatPath } from './zod-problems.ts';
 import {
   estimateTrialFlops,
   expandShorthands,
@@ -11,6 +10,7 @@ import {
   trialConfigSchema,
 } from './trial-config.ts';
 import { trialId } from './trial-id.ts';
+import { expectedOf, formatPath } from './zod-problems.ts';
 
 /** One trial of a sweep, ready to run. */
 export interface PlannedTrial {
@@ -46,7 +46,8 @@ export function expandSweep(loaded: LoadedSpec): SweepPlan {
   const at = (path: Path): number | undefined => loaded.lineOf(path);
 
   const checkField = (field: string, path: Path) => {
-    if (!SETTABLE.has(field)) problems.push({ field: formatPath(path), value: field, expected: SETTABLE_EXPECTED, line: at(path) });
+    if (!SETTABLE.has(field))
+      problems.push({ field: formatPath(path), value: field, expected: SETTABLE_EXPECTED, line: at(path) });
   };
   for (const f of Object.keys(spec.base)) checkField(f, ['base', f]);
   for (const f of Object.keys(spec.grid ?? {})) checkField(f, ['grid', f]);
@@ -95,7 +96,8 @@ function buildConfig(
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? '');
     const path = pathOf.get(field) ?? [];
-    const value = path.length > 0 ? fields.get(field === 'schedule' && fields.has('epochs') ? 'epochs' : field)?.value : input[field];
+    const value =
+      path.length > 0 ? fields.get(field === 'schedule' && fields.has('epochs') ? 'epochs' : field)?.value : input[field];
     const expected = expectedOf(issue);
     const problem: FieldProblem = {
       field: path.length > 0 ? formatPath(path) : field,
@@ -117,7 +119,7 @@ function cartesian(grid: Record<string, unknown[]>): Sourced[] {
   for (const [field, values] of Object.entries(grid)) {
     const next: Sourced[] = [];
     for (const point of points) {
-      values.forEach((value, i) => next.push(new Map([...point, [field, { value, path: ['grid', field, i] }]])));
+      for (const [i, value] of values.entries()) next.push(new Map([...point, [field, { value, path: ['grid', field, i] }]]));
     }
     points = next;
   }

@@ -23,12 +23,7 @@ export class Rng {
   /** An independent stream for (seed, label): e.g. `Rng.fromSeed(7, 'init')`. */
   static fromSeed(seed: number, label = ''): Rng {
     const digest = createHash('sha256').update(`${seed}\u0000${label}`).digest();
-    return new Rng([
-      digest.readUInt32LE(0),
-      digest.readUInt32LE(4),
-      digest.readUInt32LE(8),
-      digest.readUInt32LE(12),
-    ]);
+    return new Rng([digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12)]);
   }
 
   state(): RngState {

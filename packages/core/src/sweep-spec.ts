@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { backendNameSchema } from './backend-name.ts';
 import { type FieldProblem, SpecFileError, ValidationError } from './errors.ts';
-import { SWEEP_ID_EXPECTED, isSweepId } from './trial-id.ts';
+import { isSweepId, SWEEP_ID_EXPECTED } from './trial-id.ts';
 import { formatPath, zodProblems } from './zod-problems.ts';
 
 /** A value a sweep may give a trial-config field (checked per field later, with the config). */
@@ -45,7 +45,18 @@ export const sweepSpecSchema = z
       .optional(),
     /** Repeats: a count (seeds 0..n-1) or an explicit list of seeds. */
     seeds: z
-      .union([z.number().int().min(1).max(10_000), z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1)])
+      .union([
+        z.number().int().min(1).max(10_000),
+        z
+          .array(
+            z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 31 - 1),
+          )
+          .min(1),
+      ])
       .default(1),
   })
   .strict();

@@ -112,10 +112,7 @@ export function expandShorthands(input: unknown): unknown {
 }
 
 /** Learning rate and number of passes of each stage of a schedule. */
-export function scheduleStages(
-  schedule: Schedule,
-  learningRate: number,
-): { epochs: number; learningRate: number }[] {
+export function scheduleStages(schedule: Schedule, learningRate: number): { epochs: number; learningRate: number }[] {
   if (schedule.type === 'constant') return [{ epochs: schedule.epochs, learningRate }];
   return Array.from({ length: schedule.stages }, (_, i) => ({
     epochs: 3 ** i,

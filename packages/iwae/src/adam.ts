@@ -39,7 +39,10 @@ export class Adam {
     return this.t;
   }
 
-  /** One descent step on `grads` (gradients of the loss) with learning rate `lr`. */
+  /**
+   * One descent step on `grads` (gradients of the loss, keyed by variable name as
+   * tf.variableGrads returns them) with learning rate `lr`.
+   */
   apply(grads: tf.NamedTensorMap, lr: number): void {
     this.t += 1;
     const { beta1, beta2, epsilon } = this.opts;
@@ -50,8 +53,9 @@ export class Adam {
     const epsHat = epsilon * Math.sqrt(c2);
     tf.tidy(() => {
       for (const [name, p] of this.params) {
-        const g = grads[name];
-        if (!g) continue;
+        const g = grads[p.name];
+        // A parameter without a gradient means the model and optimiser disagree: never skip silently.
+        if (!g) throw new RangeError(`no gradient for parameter ${name}`);
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));

@@ -79,7 +79,11 @@ export function decodeCheckpoint(buf: Buffer, config: TrialConfig, file = 'check
     throw new CheckpointError(file, 'data checksum mismatch (truncated or corrupt file)');
   }
   const floats = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  const maps = { params: new Map<string, Float32Array>(), m: new Map<string, Float32Array>(), v: new Map<string, Float32Array>() };
+  const maps = {
+    params: new Map<string, Float32Array>(),
+    m: new Map<string, Float32Array>(),
+    v: new Map<string, Float32Array>(),
+  };
   let offset = 0;
   for (const t of header.tensors) {
     if (offset + t.length > floats.length) throw new CheckpointError(file, `tensor ${t.group}/${t.name} runs past the data`);

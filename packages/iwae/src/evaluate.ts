@@ -36,7 +36,13 @@ export const DEFAULT_EVAL_ROWS = 16_384;
  * bounds of separate chunks instead would give a looser (and wrong) bound. Images are
  * binarised dynamically from a stream seeded by `seed`, so the result is repeatable.
  */
-export function evaluateBound(ops: LayerOps, params: Params, arch: Architecture, set: ImageSet, opts: BoundOptions): BoundEvaluation {
+export function evaluateBound(
+  ops: LayerOps,
+  params: Params,
+  arch: Architecture,
+  set: ImageSet,
+  opts: BoundOptions,
+): BoundEvaluation {
   const start = performance.now();
   const { k } = opts;
   const ks = (opts.ks ?? []).filter((v) => v <= k);
@@ -62,7 +68,14 @@ export function evaluateBound(ops: LayerOps, params: Params, arch: Architecture,
         return buf;
       });
       const chunk = tf.tidy(() =>
-        logWeights(ops, params, arch, xt, eps.map((buf, l) => tf.tensor2d(buf, [c * b, arch.latent[l] as number])), c),
+        logWeights(
+          ops,
+          params,
+          arch,
+          xt,
+          eps.map((buf, l) => tf.tensor2d(buf, [c * b, arch.latent[l] as number])),
+          c,
+        ),
       );
       // [c, b] rows are samples s..s+c of these b images.
       logW.set(chunk.dataSync() as Float32Array, s * b);
@@ -99,7 +112,13 @@ export function activeUnits(
   const threshold = opts.threshold ?? 0.01;
   const samples = opts.samples ?? 100;
   const rng = Rng.fromSeed(opts.seed, 'active-units');
-  const x = binarizeRows(set.images, set.pixels, Int32Array.from({ length: set.n }, (_, i) => i), rng, new Float32Array(set.n * set.pixels));
+  const x = binarizeRows(
+    set.images,
+    set.pixels,
+    Int32Array.from({ length: set.n }, (_, i) => i),
+    rng,
+    new Float32Array(set.n * set.pixels),
+  );
   const [d1, d2] = arch.latent as [number, number | undefined];
   const means: Float32Array[] = [];
   const batch = 500;

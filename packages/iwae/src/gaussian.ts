@@ -35,10 +35,7 @@ export function sampleGaussian(
     // One μ per data point, shared by its K samples: broadcast over a leading K axis.
     const e3 = tf.reshape(eps, [k, b, d]);
     const z = tf.reshape(tf.add(mu, tf.mul(tf.exp(logSigma), e3)), [k * b, d]) as tf.Tensor2D;
-    const logQ = tf.sub(
-      tf.sub(tf.mul(-0.5, tf.sum(tf.square(e3), 2)), tf.sum(logSigma, 1)),
-      d * HALF_LOG_2PI,
-    ) as tf.Tensor2D;
+    const logQ = tf.sub(tf.sub(tf.mul(-0.5, tf.sum(tf.square(e3), 2)), tf.sum(logSigma, 1)), d * HALF_LOG_2PI) as tf.Tensor2D;
     return { z, logQ };
   }
   // One μ per sample (upper layers): everything is [K·B, d].

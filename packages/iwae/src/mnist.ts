@@ -17,7 +17,8 @@ export interface IdxArray {
 export function parseIdx(buf: Uint8Array, name = 'IDX data'): IdxArray {
   if (buf.length < 4) throw new DatasetError(`${name}: ${buf.length} bytes is too short for an IDX header`);
   if (buf[0] !== 0 || buf[1] !== 0) throw new DatasetError(`${name}: bad magic number (first two bytes must be 0)`);
-  if (buf[2] !== 0x08) throw new DatasetError(`${name}: element type 0x${(buf[2] ?? 0).toString(16)} is not unsigned byte (0x08)`);
+  if (buf[2] !== 0x08)
+    throw new DatasetError(`${name}: element type 0x${(buf[2] ?? 0).toString(16)} is not unsigned byte (0x08)`);
   const ndims = buf[3] ?? 0;
   if (ndims < 1 || ndims > 4) throw new DatasetError(`${name}: ${ndims} dimensions (expected 1 to 4)`);
   const header = 4 + 4 * ndims;

@@ -41,7 +41,11 @@ export function logWeights(
 ): tf.Tensor2D {
   const q1 = encodeFirst(ops, p, x);
   const { z: z1, logQ: logQ1 } = sampleGaussian(q1.mu, q1.logSigma, eps[0] as tf.Tensor2D, k);
-  const logits = ops.dense(mlp(ops, p, 'dec1', z1), param(p, 'dec1.logits.W') as tf.Tensor2D, param(p, 'dec1.logits.b') as tf.Tensor1D);
+  const logits = ops.dense(
+    mlp(ops, p, 'dec1', z1),
+    param(p, 'dec1.logits.W') as tf.Tensor2D,
+    param(p, 'dec1.logits.b') as tf.Tensor1D,
+  );
   const logPx = ops.bernoulliLogLik(logits, x, k);
   const b = x.shape[0];
   if (arch.latent.length === 1) {

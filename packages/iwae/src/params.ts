@@ -37,7 +37,8 @@ export function createParams(arch: Architecture, values: Map<string, Float32Arra
   for (const spec of parameterSpecs(arch)) {
     const v = values.get(spec.name);
     if (!v) throw new RangeError(`no value for parameter ${spec.name}`);
-    params.set(spec.name, tf.variable(tf.tensor(v, spec.shape, 'float32'), true, spec.name));
+    // Unnamed: tfjs variable names are process-global, and several models may coexist.
+    params.set(spec.name, tf.variable(tf.tensor(v, spec.shape, 'float32'), true));
   }
   return params;
 }

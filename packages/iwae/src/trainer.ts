@@ -1,4 +1,4 @@
-import { learningRateAt, Rng, type RngState, totalEpochs, type TrialConfig } from '@iwae-sweep/core';
+import { learningRateAt, Rng, type RngState, type TrialConfig, totalEpochs } from '@iwae-sweep/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type AdamState } from './adam.ts';
 import { type Architecture, architectureOf, parameterSpecs } from './architecture.ts';
@@ -149,7 +149,8 @@ export class IwaeTrainer {
     for (const spec of parameterSpecs(this.arch)) {
       const values = state.params.get(spec.name);
       const p = this.params.get(spec.name) as tf.Variable;
-      if (!values || values.length !== p.size) throw new RangeError(`saved parameter ${spec.name} is missing or has the wrong size`);
+      if (!values || values.length !== p.size)
+        throw new RangeError(`saved parameter ${spec.name} is missing or has the wrong size`);
       tf.tidy(() => p.assign(tf.tensor(values, p.shape, 'float32')));
     }
     this.adam.load(state.adam);
