@@ -92,10 +92,11 @@ async function activate(name: Exclude<BackendName, 'auto'>, opts: BackendOptions
   };
   const ok = await tf.setBackend(tfBackend);
   await tf.ready();
-  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-    for (const l of process.listeners(event)) {
-      if (!before[event].has(l)) process.removeListener(event as 'uncaughtException', l as NodeJS.UncaughtExceptionListener);
-    }
+  for (const l of process.listeners('uncaughtException')) {
+    if (!before.uncaughtException.has(l)) process.removeListener('uncaughtException', l);
+  }
+  for (const l of process.listeners('unhandledRejection')) {
+    if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
   }
   if (!ok) throw new BackendUnavailableError(name, `tfjs could not initialise the "${tfBackend}" backend`);
   return tfBackend;

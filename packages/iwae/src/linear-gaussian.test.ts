@@ -114,7 +114,7 @@ function boundReplicates(m: Model, x: Float64Array, k: number, copies: number, s
     .dataSync() as Float32Array;
 }
 
-const mean = (v: ArrayLike<number>) => (Array.prototype.reduce.call(v, (a: number, b: number) => a + b, 0) as number) / v.length;
+const mean = (v: Float32Array) => v.reduce((a, b) => a + b, 0) / v.length;
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,0 +1,80 @@
+import { trialId } from '@iwae-sweep/core';
+import { DirectoryCheckpointStore, runTrial, type TrialResult } from '@iwae-sweep/iwae';
+import type { Command } from 'commander';
+import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
+import { formatSeconds, progressBar } from '../progress.ts';
+
+interface TrainFlags extends TrialFlagValues {
+  backend: string;
+  gpu?: string;
+  gradient: string;
+  checkpointDir?: string;
+  json?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train and evaluate one IWAE/VAE on MNIST in this process')
+    .option('--backend <name>', 'compute backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'wasm')
+    .option('--gpu <index>', 'GPU to use with tensorflow-gpu')
+    .option('--gradient <path>', 'fast (hand-written gradients) or reference (tfjs autodiff)', 'fast')
+    .option('--checkpoint-dir <dir>', 'save a checkpoint every epoch here and resume from it')
+    .option('--json', 'print one JSON object with the results instead of text');
+  addTrialFlags(cmd).action(async (flags: TrainFlags) => {
+    const config = trialConfigFromFlags(flags);
+    const backend = parseBackendFlag(flags.backend);
+    const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
+    if (flags.gradient !== 'fast' && flags.gradient !== 'reference') {
+      const { ValidationError } = await import('@iwae-sweep/core');
+      throw new ValidationError('command-line flags', [
+        { field: '--gradient', value: flags.gradient, expected: 'fast or reference' },
+      ]);
+    }
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const bar = progressBar(`evaluating L_${config.evalK}`);
+    log(
+      `${config.objective} · ${config.layers} layer(s) · K=${config.k} · latent ${config.latent} · batch ${config.batchSize} · ` +
+        `${config.trainSize} train / ${config.testSize} test images · seed ${config.seed}`,
+    );
+    const result = await runTrial(config, {
+      backend,
+      ...(gpu === undefined ? {} : { gpu }),
+      gradient: flags.gradient,
+      ...(flags.checkpointDir
+        ? { checkpoints: { store: new DirectoryCheckpointStore(flags.checkpointDir), key: trialId('train', config) } }
+        : {}),
+      onPhase: (phase, detail) => {
+        if (phase === 'training' && detail?.resumedFromEpoch)
+          log(`resumed from the checkpoint after epoch ${detail.resumedFromEpoch}`);
+        if (phase === 'evaluating') log(`evaluating L_${config.evalK} on ${config.testSize} test images…`);
+      },
+      onEpoch: (m, total) => {
+        log(
+          `epoch ${String(m.epoch).padStart(String(total).length)}/${total}  train L_${config.k} ${m.trainBound.toFixed(3)}  ` +
+            `${m.examplesPerSecond.toFixed(0)} ex/s  ${formatSeconds(m.seconds)}  lr ${m.learningRate.toPrecision(3)}`,
+        );
+      },
+      onEvalProgress: (done, total) => bar.update(done, total),
+    });
+    bar.stop();
+    process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : summary(result));
+  });
+}
+
+function summary(r: TrialResult): string {
+  const rows: [string, string][] = [
+    [`test NLL (−L_${r.evalK})`, `${r.testNll.toFixed(3)} nats`],
+    ...Object.entries(r.testBoundsByK).map(([k, v]): [string, string] => [`test L_${k}`, v.toFixed(3)]),
+    [`train bound (L_${r.config.k}, last epoch)`, r.trainBound.toFixed(3)],
+    [
+      'active units',
+      `${r.activeUnitsPerLayer.join('+')} of ${r.config.layers === 1 ? r.config.latent : `${r.config.latent1}+${r.config.latent}`}`,
+    ],
+    ['training', `${r.epochs.length} epochs, ${formatSeconds(r.trainSeconds)}, ${r.examplesPerSecond.toFixed(0)} ex/s`],
+    ['evaluation', formatSeconds(r.evalSeconds)],
+    ['backend', `${r.backend} (${r.gradient} gradients)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}

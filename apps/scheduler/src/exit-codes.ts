@@ -1,0 +1,19 @@
+import { IwaeSweepError, ValidationError } from '@iwae-sweep/core';
+import { CommanderError } from 'commander';
+
+/** Exit statuses: 2 for bad input (so scripts can tell it from a failed run), 1 for failures. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (err instanceof ValidationError) return EXIT.usage;
+  if (err instanceof IwaeSweepError && err.code === 'spec_file') return EXIT.usage;
+  return EXIT.failure;
+}
+
+/** A message for the terminal: typed errors already say what and where; others get their stack. */
+export function describeError(err: unknown): string {
+  if (err instanceof IwaeSweepError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.stack ?? err.message}`;
+  return `error: ${String(err)}`;
+}
