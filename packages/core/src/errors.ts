@@ -27,6 +27,7 @@ export interface FieldProblem {
 export function describeValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     const s = JSON.stringify(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;

@@ -1,6 +1,7 @@
 export * from './backend-name.ts';
 export * from './errors.ts';
 export * from './expand-sweep.ts';
+export * from './results.ts';
 export * from './rng.ts';
 export * from './stable-json.ts';
 export * from './sweep-spec.ts';

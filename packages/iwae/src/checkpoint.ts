@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type RngState, stableStringify, type TrialConfig } from '@iwae-sweep/core';
+import { type EpochMetrics, type RngState, stableStringify, type TrialConfig } from '@iwae-sweep/core';
 import { CheckpointError } from './errors.ts';
-import type { EpochMetrics, TrainState } from './trainer.ts';
+import type { TrainState } from './trainer.ts';
 
 const MAGIC = 'IWAECKP1';
 const VERSION = 1;

@@ -1,4 +1,4 @@
-import type { BackendName, TrialConfig } from '@iwae-sweep/core';
+import type { BackendName, EpochMetrics, TrialConfig, TrialResult } from '@iwae-sweep/core';
 import { initBackend } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
@@ -6,34 +6,7 @@ import { TrainingAbortedError } from './errors.ts';
 import { activeUnits, evaluateBound } from './evaluate.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
-import { type EpochMetrics, IwaeTrainer } from './trainer.ts';
-
-/** The outcome of a finished trial. */
-export interface TrialResult {
-  /** −L_evalK on the test images (nats). */
-  testNll: number;
-  /** L_evalK on the test images (nats). */
-  testBound: number;
-  evalK: number;
-  /** L_k on the test images for each k in config.evalKs. */
-  testBoundsByK: Record<number, number>;
-  /** Training objective averaged over the last epoch. */
-  trainBound: number;
-  /** Active units summed over layers, and per layer (data side first). */
-  activeUnits: number;
-  activeUnitsPerLayer: number[];
-  epochs: EpochMetrics[];
-  /** Training examples per second over all epochs run in this process. */
-  examplesPerSecond: number;
-  trainSeconds: number;
-  evalSeconds: number;
-  backend: string;
-  gradient: GradientPath;
-  seed: number;
-  /** Epochs restored from a checkpoint instead of trained here (0 for a fresh start). */
-  resumedFromEpoch: number;
-  config: TrialConfig;
-}
+import { IwaeTrainer } from './trainer.ts';
 
 export type TrialPhase = 'loading' | 'training' | 'evaluating' | 'done';
 
@@ -102,7 +75,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       testNll: -evaluation.bound,
       testBound: evaluation.bound,
       evalK: config.evalK,
-      testBoundsByK: evaluation.boundsByK,
+      testBoundsByK: Object.fromEntries(Object.entries(evaluation.boundsByK)),
       trainBound: history.at(-1)?.trainBound ?? Number.NaN,
       activeUnits: units.reduce((a, b) => a + b, 0),
       activeUnitsPerLayer: units,

@@ -1,4 +1,4 @@
-import { learningRateAt, Rng, type RngState, type TrialConfig, totalEpochs } from '@iwae-sweep/core';
+import { type EpochMetrics, learningRateAt, Rng, type RngState, type TrialConfig, totalEpochs } from '@iwae-sweep/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type AdamState } from './adam.ts';
 import { type Architecture, architectureOf, parameterSpecs } from './architecture.ts';
@@ -11,17 +11,6 @@ import type { ImageSet } from './mnist.ts';
 import { logWeights } from './model.ts';
 import { createParams, initialValues, type Params, pixelMean } from './params.ts';
 import { referenceOps } from './reference-ops.ts';
-
-/** Metrics of one training epoch (one pass over the training set). */
-export interface EpochMetrics {
-  /** 1-based epoch number. */
-  epoch: number;
-  /** Mean training objective over the epoch's batches (the bound being maximised, in nats). */
-  trainBound: number;
-  seconds: number;
-  examplesPerSecond: number;
-  learningRate: number;
-}
 
 /** Everything needed to continue training exactly where it stopped. */
 export interface TrainState {

@@ -1,5 +1,5 @@
-import { trialId } from '@iwae-sweep/core';
-import { DirectoryCheckpointStore, runTrial, type TrialResult } from '@iwae-sweep/iwae';
+import { type TrialResult, trialId } from '@iwae-sweep/core';
+import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
 import { formatSeconds, progressBar } from '../progress.ts';

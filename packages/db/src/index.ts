@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './filters.ts';
+export * from './read-only-query.ts';
+export * from './results-db.ts';
+export * from './schema.ts';

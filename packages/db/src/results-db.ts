@@ -1,0 +1,534 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type EpochMetrics,
+  epochMetricsSchema,
+  type PlannedTrial,
+  stableStringify,
+  type TrialResult,
+  totalEpochs,
+  trialResultSchema,
+  ValidationError,
+  zodProblems,
+} from '@iwae-sweep/core';
+import Database from 'better-sqlite3';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { z } from 'zod';
+import { DbError, UnknownEntityError } from './errors.ts';
+import { type Condition, RESULT_COLUMNS, type SortKey } from './filters.ts';
+import * as schema from './schema.ts';
+import { epochs, results, sweeps, type TrialStatus, testBounds, trials } from './schema.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export interface SweepInput {
+  id: string;
+  description?: string | undefined;
+  spec: unknown;
+  mode: 'local' | 'redis';
+  gitSha?: string | undefined;
+  host?: string | undefined;
+}
+
+export interface TrialStart {
+  host?: string | undefined;
+  backend?: string | undefined;
+  workerId?: string | undefined;
+}
+
+export type SweepRow = typeof sweeps.$inferSelect;
+export type TrialRow = typeof trials.$inferSelect;
+export type EpochRow = typeof epochs.$inferSelect;
+
+export interface SweepSummary extends SweepRow {
+  total: number;
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  epochsDone: number;
+  epochsTotal: number;
+  /** Sum of the estimated flops of unfinished trials, and of finished ones with their run time. */
+  flopsLeft: number;
+  flopsDone: number;
+  secondsDone: number;
+  firstStartedAt: number | null;
+  lastFinishedAt: number | null;
+}
+
+export interface ResultRow {
+  sweep: string;
+  trial: string;
+  status: TrialStatus;
+  objective: string;
+  layers: number;
+  k: number;
+  latent: number;
+  seed: number;
+  batchSize: number;
+  trainSize: number;
+  epochs: number;
+  epochsDone: number;
+  attempts: number;
+  testNll: number | null;
+  testBound: number | null;
+  evalK: number | null;
+  /** L_k on the test set for the extra k values, by k. */
+  testBoundsByK: Record<string, number>;
+  trainBound: number | null;
+  activeUnits: number | null;
+  activeUnitsPerLayer: number[] | null;
+  examplesPerSecond: number | null;
+  backend: string | null;
+  host: string | null;
+  error: string | null;
+}
+
+export interface ResultsQuery {
+  sweepId?: string | undefined;
+  where?: Condition[];
+  sort?: SortKey[];
+  limit?: number;
+}
+
+export interface PaperTableRow {
+  layers: number;
+  objective: string;
+  k: number;
+  latent: number;
+  trials: number;
+  nllMean: number;
+  nllSd: number | null;
+  unitsMean: number;
+  unitsSd: number | null;
+  /** Active units per layer, averaged over seeds ("20+6" style), data side first. */
+  unitsPerLayerMean: number[];
+}
+
+/**
+ * The results database: one SQLite file (WAL, busy timeout), schema applied by migrations on
+ * open. Every write is idempotent: recording the same epoch or result twice changes nothing,
+ * and a finished trial is never reopened. Inputs are validated before anything is written.
+ */
+export class ResultsDb {
+  readonly sqlite: Database.Database;
+  readonly db: BetterSQLite3Database<typeof schema>;
+
+  private constructor(
+    readonly file: string,
+    readonly readonly: boolean,
+  ) {
+    if (!readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.sqlite = new Database(file, { readonly, fileMustExist: readonly });
+    this.sqlite.pragma('busy_timeout = 10000');
+    if (!readonly) {
+      this.sqlite.pragma('journal_mode = WAL');
+      this.sqlite.pragma('synchronous = NORMAL');
+    }
+    this.sqlite.pragma('foreign_keys = ON');
+    this.db = drizzle(this.sqlite, { schema });
+  }
+
+  /** Opens (creating and migrating if needed) a results DB. */
+  static open(file: string, opts: { readonly?: boolean } = {}): ResultsDb {
+    const rdb = new ResultsDb(file, opts.readonly ?? false);
+    if (!rdb.readonly) {
+      try {
+        migrate(rdb.db, { migrationsFolder: MIGRATIONS });
+      } catch (err) {
+        rdb.close();
+        throw new DbError(`applying migrations to ${file}`, '(migrations)', [], err);
+      }
+    }
+    return rdb;
+  }
+
+  close(): void {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+
+  private run<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ValidationError || err instanceof UnknownEntityError) throw err;
+      const q = (err as { query?: string }).query;
+      throw new DbError(what, q ?? '(statement)', [], err);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Creates a sweep, or updates its spec and description if it exists. */
+  saveSweep(input: SweepInput, now = Date.now()): void {
+    this.run(`saving sweep ${input.id}`, () =>
+      this.db
+        .insert(sweeps)
+        .values({
+          id: input.id,
+          description: input.description ?? null,
+          specJson: stableStringify(input.spec),
+          mode: input.mode,
+          gitSha: input.gitSha ?? null,
+          host: input.host ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: sweeps.id,
+          set: {
+            description: input.description ?? null,
+            specJson: stableStringify(input.spec),
+            mode: input.mode,
+            gitSha: input.gitSha ?? null,
+            updatedAt: now,
+          },
+        })
+        .run(),
+    );
+  }
+
+  setSweepState(sweepId: string, state: 'active' | 'paused' | 'cancelled', now = Date.now()): void {
+    const res = this.run(`setting sweep ${sweepId} ${state}`, () =>
+      this.db.update(sweeps).set({ state, updatedAt: now }).where(eq(sweeps.id, sweepId)).run(),
+    );
+    if (res.changes === 0) throw new UnknownEntityError('sweep', sweepId);
+  }
+
+  /** Adds a sweep's trials; trials already there (same id) are left as they are. */
+  addTrials(sweepId: string, planned: PlannedTrial[], now = Date.now()): { added: number; existing: number } {
+    let added = 0;
+    this.run(`adding ${planned.length} trials to ${sweepId}`, () =>
+      this.sqlite.transaction(() => {
+        for (let i = 0; i < planned.length; i += 500) {
+          const rows = planned.slice(i, i + 500).map((t) => ({
+            id: t.id,
+            sweepId,
+            configJson: stableStringify(t.config),
+            objective: t.config.objective,
+            k: t.config.k,
+            latent: t.config.latent,
+            layers: t.config.layers,
+            seed: t.config.seed,
+            batchSize: t.config.batchSize,
+            trainSize: t.config.trainSize,
+            epochsTotal: totalEpochs(t.config.schedule),
+            flops: t.flops,
+            queuedAt: now,
+            updatedAt: now,
+          }));
+          added += this.db.insert(trials).values(rows).onConflictDoNothing().run().changes;
+        }
+      })(),
+    );
+    return { added, existing: planned.length - added };
+  }
+
+  /** A worker took the trial: count the attempt. A finished trial stays finished. */
+  trialStarted(trialId: string, info: TrialStart = {}, now = Date.now()): void {
+    this.requireTrial(trialId);
+    this.run(`marking ${trialId} running`, () =>
+      this.db
+        .update(trials)
+        .set({
+          status: 'running',
+          attempts: sql`${trials.attempts} + 1`,
+          phase: 'loading',
+          startedAt: now,
+          finishedAt: null,
+          host: info.host ?? null,
+          backend: info.backend ?? null,
+          workerId: info.workerId ?? null,
+          error: null,
+          errorStack: null,
+          updatedAt: now,
+        })
+        .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
+        .run(),
+    );
+  }
+
+  trialPhase(trialId: string, phase: string, info: { backend?: string } = {}, now = Date.now()): void {
+    this.run(`recording phase of ${trialId}`, () =>
+      this.db
+        .update(trials)
+        .set({ phase, ...(info.backend ? { backend: info.backend } : {}), updatedAt: now })
+        .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
+        .run(),
+    );
+  }
+
+  /** Records an epoch; returns false if it was already recorded (nothing changes then). */
+  recordEpoch(trialId: string, metrics: EpochMetrics, now = Date.now()): boolean {
+    const m = validate(epochMetricsSchema, metrics, `epoch metrics for trial ${trialId}`);
+    this.requireTrial(trialId);
+    return this.run(`recording epoch ${m.epoch} of ${trialId}`, () =>
+      this.sqlite.transaction(() => this.insertEpoch(trialId, m, now))(),
+    );
+  }
+
+  private insertEpoch(trialId: string, m: EpochMetrics, now: number): boolean {
+    const inserted =
+      this.db
+        .insert(epochs)
+        .values({
+          trialId,
+          epoch: m.epoch,
+          trainBound: m.trainBound,
+          seconds: m.seconds,
+          examplesPerSecond: m.examplesPerSecond,
+          learningRate: m.learningRate,
+          recordedAt: now,
+        })
+        .onConflictDoNothing()
+        .run().changes > 0;
+    if (inserted) {
+      this.db
+        .update(trials)
+        .set({ epochsDone: m.epoch, lastTrainBound: m.trainBound, updatedAt: now })
+        .where(and(eq(trials.id, trialId), sql`${trials.epochsDone} < ${m.epoch}`))
+        .run();
+    }
+    return inserted;
+  }
+
+  /**
+   * Records a finished trial: its result, per-K bounds and every epoch of its history (filling
+   * any epoch whose message was lost). Returns false if the result was already recorded.
+   */
+  recordResult(trialId: string, result: TrialResult, now = Date.now()): boolean {
+    const r = validate(trialResultSchema, result, `result of trial ${trialId}`);
+    this.requireTrial(trialId);
+    return this.run(`recording the result of ${trialId}`, () =>
+      this.sqlite.transaction(() => {
+        for (const m of r.epochs) this.insertEpoch(trialId, m, now);
+        const inserted =
+          this.db
+            .insert(results)
+            .values({
+              trialId,
+              testNll: r.testNll,
+              testBound: r.testBound,
+              evalK: r.evalK,
+              trainBound: r.trainBound,
+              activeUnits: r.activeUnits,
+              activeUnitsPerLayer: JSON.stringify(r.activeUnitsPerLayer),
+              examplesPerSecond: r.examplesPerSecond,
+              trainSeconds: r.trainSeconds,
+              evalSeconds: r.evalSeconds,
+              backend: r.backend,
+              gradient: r.gradient,
+              resumedFromEpoch: r.resumedFromEpoch,
+              recordedAt: now,
+            })
+            .onConflictDoNothing()
+            .run().changes > 0;
+        if (inserted) {
+          for (const [k, bound] of Object.entries(r.testBoundsByK)) {
+            this.db
+              .insert(testBounds)
+              .values({ trialId, k: Number(k), bound })
+              .onConflictDoNothing()
+              .run();
+          }
+        }
+        this.db
+          .update(trials)
+          .set({
+            status: 'done',
+            phase: 'done',
+            epochsDone: r.epochs.length,
+            lastTrainBound: r.trainBound,
+            backend: r.backend,
+            error: null,
+            errorStack: null,
+            finishedAt: sql`coalesce(${trials.finishedAt}, ${now})`,
+            updatedAt: now,
+          })
+          .where(and(eq(trials.id, trialId), sql`(${trials.status} != 'done' or ${trials.finishedAt} is null)`))
+          .run();
+        return inserted;
+      })(),
+    );
+  }
+
+  /** Records a failure: final (status failed) or to be retried (back to queued). */
+  trialFailed(
+    trialId: string,
+    error: { message: string; stack?: string | undefined },
+    opts: { final: boolean },
+    now = Date.now(),
+  ): void {
+    this.requireTrial(trialId);
+    this.run(`recording the failure of ${trialId}`, () =>
+      this.db
+        .update(trials)
+        .set({
+          status: opts.final ? 'failed' : 'queued',
+          error: error.message,
+          errorStack: error.stack ?? null,
+          finishedAt: opts.final ? now : null,
+          updatedAt: now,
+        })
+        .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
+        .run(),
+    );
+  }
+
+  /** Sets the status of unfinished trials (requeue after a crash, cancel…); returns how many changed. */
+  setTrialStatus(trialIds: string[], status: Exclude<TrialStatus, 'done'>, now = Date.now()): number {
+    let changed = 0;
+    this.run(`setting ${trialIds.length} trials ${status}`, () =>
+      this.sqlite.transaction(() => {
+        for (let i = 0; i < trialIds.length; i += 500) {
+          changed += this.db
+            .update(trials)
+            .set({ status, updatedAt: now, ...(status === 'cancelled' ? { finishedAt: now } : {}) })
+            .where(and(inArray(trials.id, trialIds.slice(i, i + 500)), ne(trials.status, 'done')))
+            .run().changes;
+        }
+      })(),
+    );
+    return changed;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private requireTrial(trialId: string): void {
+    const row = this.sqlite.prepare('select 1 from trials where id = ?').get(trialId);
+    if (!row) throw new UnknownEntityError('trial', trialId);
+  }
+
+  getSweep(sweepId: string): SweepRow | undefined {
+    return this.db.select().from(sweeps).where(eq(sweeps.id, sweepId)).get();
+  }
+
+  getTrial(trialId: string): TrialRow | undefined {
+    return this.db.select().from(trials).where(eq(trials.id, trialId)).get();
+  }
+
+  trialsOf(sweepId: string, statuses?: TrialStatus[]): TrialRow[] {
+    const where = statuses ? and(eq(trials.sweepId, sweepId), inArray(trials.status, statuses)) : eq(trials.sweepId, sweepId);
+    return this.db.select().from(trials).where(where).orderBy(sql`${trials.flops} desc`, trials.id).all();
+  }
+
+  epochsOf(trialId: string): EpochRow[] {
+    return this.db.select().from(epochs).where(eq(epochs.trialId, trialId)).orderBy(epochs.epoch).all();
+  }
+
+  /** Every epoch of a sweep's trials, for learning curves. */
+  epochsOfSweep(sweepId: string): EpochRow[] {
+    return this.sqlite
+      .prepare(
+        `select e.trial_id as trialId, e.epoch, e.train_bound as trainBound, e.seconds,
+                e.examples_per_second as examplesPerSecond, e.learning_rate as learningRate, e.recorded_at as recordedAt
+           from epochs e join trials t on t.id = e.trial_id
+          where t.sweep_id = ? order by e.trial_id, e.epoch`,
+      )
+      .all(sweepId) as EpochRow[];
+  }
+
+  /** Sweeps with their trial counts by status, newest first. */
+  sweepSummaries(sweepId?: string): SweepSummary[] {
+    const rows = this.sqlite
+      .prepare(
+        `select s.id, s.description, s.spec_json as specJson, s.mode, s.state, s.git_sha as gitSha, s.host,
+                s.created_at as createdAt, s.updated_at as updatedAt,
+                count(t.id) as total,
+                coalesce(sum(t.status = 'queued'), 0) as queued,
+                coalesce(sum(t.status = 'running'), 0) as running,
+                coalesce(sum(t.status = 'done'), 0) as done,
+                coalesce(sum(t.status = 'failed'), 0) as failed,
+                coalesce(sum(t.status = 'cancelled'), 0) as cancelled,
+                coalesce(sum(t.epochs_done), 0) as epochsDone,
+                coalesce(sum(t.epochs_total), 0) as epochsTotal,
+                coalesce(sum(case when t.status in ('queued', 'running') then t.flops end), 0) as flopsLeft,
+                coalesce(sum(case when t.status = 'done' then t.flops end), 0) as flopsDone,
+                coalesce(sum(case when t.status = 'done' then (t.finished_at - t.started_at) / 1000.0 end), 0) as secondsDone,
+                min(t.started_at) as firstStartedAt,
+                max(t.finished_at) as lastFinishedAt
+           from sweeps s left join trials t on t.sweep_id = s.id
+          ${sweepId ? 'where s.id = ?' : ''}
+          group by s.id order by s.created_at desc`,
+      )
+      .all(...(sweepId ? [sweepId] : [])) as SweepSummary[];
+    return rows;
+  }
+
+  /** One row per trial with its result (if any), filtered and sorted on whitelisted columns. */
+  results(q: ResultsQuery = {}): ResultRow[] {
+    const clauses: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.sweepId) {
+      clauses.push('t.sweep_id = ?');
+      params.push(q.sweepId);
+    }
+    for (const c of q.where ?? []) {
+      clauses.push(`${RESULT_COLUMNS[c.column]} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`);
+      params.push(c.value);
+    }
+    const order = (q.sort ?? []).map((s) => `${RESULT_COLUMNS[s.column]} ${s.descending ? 'desc' : 'asc'} nulls last`);
+    order.push('t.sweep_id', 't.layers', 't.objective', 't.k', 't.latent', 't.seed', 't.id');
+    const text = `select t.sweep_id as sweep, t.id as trial, t.status, t.objective, t.layers, t.k, t.latent, t.seed,
+              t.batch_size as batchSize, t.train_size as trainSize, t.epochs_total as epochs, t.epochs_done as epochsDone,
+              t.attempts, r.test_nll as testNll, r.test_bound as testBound, r.eval_k as evalK, r.train_bound as trainBound,
+              r.active_units as activeUnits, r.active_units_per_layer as activeUnitsPerLayer,
+              r.examples_per_second as examplesPerSecond, coalesce(r.backend, t.backend) as backend, t.host, t.error,
+              b.bounds as testBoundsByK
+         from trials t
+         left join results r on r.trial_id = t.id
+         left join (select trial_id, json_group_object(k, bound) as bounds from test_bounds group by trial_id) b
+                on b.trial_id = t.id
+        ${clauses.length > 0 ? `where ${clauses.join(' and ')}` : ''}
+        order by ${order.join(', ')}
+        ${q.limit ? `limit ${Math.floor(q.limit)}` : ''}`;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.sqlite.prepare(text).all(...params) as Record<string, unknown>[];
+    } catch (err) {
+      throw new DbError('reading results', text, params, err);
+    }
+    return rows.map((row) => ({
+      ...(row as unknown as ResultRow),
+      testBoundsByK: row.testBoundsByK ? (JSON.parse(row.testBoundsByK as string) as Record<string, number>) : {},
+      activeUnitsPerLayer: row.activeUnitsPerLayer ? (JSON.parse(row.activeUnitsPerLayer as string) as number[]) : null,
+    }));
+  }
+
+  /** The paper's Table 1 for a sweep: NLL and active units by model × K × objective, over seeds. */
+  paperTable(sweepId: string): PaperTableRow[] {
+    const rows = this.sqlite
+      .prepare(
+        `select t.layers, t.objective, t.k, t.latent, count(*) as trials,
+                avg(r.test_nll) as nllMean,
+                case when count(*) > 1 then sqrt(max(0, (sum(r.test_nll * r.test_nll) - count(*) * avg(r.test_nll) * avg(r.test_nll)) / (count(*) - 1))) end as nllSd,
+                avg(r.active_units) as unitsMean,
+                case when count(*) > 1 then sqrt(max(0, (sum(r.active_units * r.active_units) - count(*) * avg(r.active_units) * avg(r.active_units)) / (count(*) - 1))) end as unitsSd,
+                json_group_array(json(r.active_units_per_layer)) as perLayer
+           from trials t join results r on r.trial_id = t.id
+          where t.sweep_id = ?
+          group by t.layers, t.objective, t.k, t.latent
+          order by t.layers, t.latent, t.k, t.objective`,
+      )
+      .all(sweepId) as (Omit<PaperTableRow, 'unitsPerLayerMean'> & { perLayer: string })[];
+    return rows.map(({ perLayer, ...row }) => {
+      const lists = JSON.parse(perLayer) as number[][];
+      const width = Math.max(...lists.map((l) => l.length));
+      const unitsPerLayerMean = Array.from(
+        { length: width },
+        (_, i) => lists.reduce((a, l) => a + (l[i] ?? 0), 0) / lists.length,
+      );
+      return { ...row, unitsPerLayerMean };
+    });
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(source, zodProblems(parsed.error, value));
+  return parsed.data;
+}
