@@ -95,16 +95,25 @@ function buildConfig(
   if (parsed.success) return normalizeTrialConfig(parsed.data);
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? '');
-    const path = pathOf.get(field) ?? [];
-    const value =
-      path.length > 0 ? fields.get(field === 'schedule' && fields.has('epochs') ? 'epochs' : field)?.value : input[field];
-    const expected = expectedOf(issue);
-    const problem: FieldProblem = {
-      field: path.length > 0 ? formatPath(path) : field,
-      value,
-      expected: field === 'schedule' && fields.has('epochs') ? 'a whole number of epochs ≥ 1' : expected,
-      line: loaded.lineOf(path),
-    };
+    const origin = pathOf.get(field);
+    const shorthand = field === 'schedule' && fields.has('epochs');
+    let problem: FieldProblem;
+    if (!origin) {
+      // Not set anywhere in the spec (a required field), so there is no line to point at.
+      problem = { field, value: undefined, expected: `${expectedOf(issue)} (set \`${field}\` in base, grid or random.params)` };
+    } else {
+      // Point below the field when the issue does (evalKs[2]), except for the epochs shorthand.
+      const rest = shorthand ? [] : issue.path.slice(1).filter((p): p is string | number => typeof p !== 'symbol');
+      const path = [...origin, ...rest];
+      let value = fields.get(shorthand ? 'epochs' : field)?.value;
+      for (const part of rest) value = (value as Record<string | number, unknown> | undefined)?.[part];
+      problem = {
+        field: formatPath(path),
+        value,
+        expected: shorthand ? 'a whole number of epochs ≥ 1' : expectedOf(issue),
+        line: loaded.lineOf(path),
+      };
+    }
     const key = `${problem.field}|${problem.expected}`;
     if (!seen.has(key)) {
       seen.add(key);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { backendNameSchema } from './backend-name.ts';
 import { type FieldProblem, SpecFileError, ValidationError } from './errors.ts';
@@ -76,11 +76,12 @@ export interface LoadedSpec {
 /** Parses and validates a sweep spec from YAML text. */
 export function parseSweepSpec(text: string, source = 'sweep spec'): LoadedSpec {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     const line = first?.linePos?.[0]?.line;
-    throw new SpecFileError(source, `YAML syntax error${line ? ` at line ${line}` : ''}: ${first?.message ?? 'unknown'}`);
+    const reason = (first?.message ?? 'unknown').split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
+    throw new SpecFileError(source, `YAML syntax error${line ? ` at line ${line}` : ''}: ${reason}`);
   }
   const raw: unknown = doc.toJS();
   const lineOf = (path: ReadonlyArray<string | number>) => lineInDocument(doc, lineCounter, path);
@@ -89,10 +90,7 @@ export function parseSweepSpec(text: string, source = 'sweep spec'): LoadedSpec 
   }
   const parsed = sweepSpecSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems: FieldProblem[] = zodProblems(parsed.error, raw).map((p, i) => {
-      const issuePath = parsed.error.issues[i]?.path ?? [];
-      return { ...p, line: lineOf(issuePath.filter((x): x is string | number => typeof x !== 'symbol')) };
-    });
+    const problems: FieldProblem[] = zodProblems(parsed.error, raw, '', lineOf);
     throw new ValidationError(source, problems);
   }
   return { spec: parsed.data, source, lineOf };
@@ -119,6 +117,12 @@ export function sweepSpecFromObject(value: unknown, source = 'sweep spec'): Load
 function lineInDocument(doc: Document, lc: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
   // Walk up to the deepest existing node: a missing field is reported at its parent's line.
   for (let depth = path.length; depth >= 0; depth--) {
+    const parent = depth === 0 ? undefined : depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+    if (depth > 0 && isMap(parent)) {
+      // A mapping entry is reported at its key's line (the value may start on the next one).
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[depth - 1]);
+      if (pair && isScalar(pair.key) && pair.key.range) return lc.linePos(pair.key.range[0]).line;
+    }
     const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
   }

@@ -31,7 +31,7 @@ export const trialConfigSchema = z
     /** Importance samples per data point during training. */
     k: int(1, 100_000),
     /** Stochastic layers: 1 (784-200-200-z) or 2 (…-z1-100-100-z2), as in the paper. */
-    layers: z.union([z.literal(1), z.literal(2)]).default(1),
+    layers: z.literal([1, 2]).default(1),
     /** Size of the top latent layer (z for 1 layer, z2 for 2 layers). */
     latent: int(1, 2_000).default(50),
     /** Size of z1 in the 2-layer model (ignored, and normalised to 100, with 1 layer). */

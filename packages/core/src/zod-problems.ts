@@ -43,12 +43,32 @@ export function expectedOf(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Turns zod issues into field problems, reading the offending values from `input`. */
-export function zodProblems(error: z.ZodError, input: unknown, prefix = ''): FieldProblem[] {
-  return error.issues.map((issue) => {
+type LineOf = (path: (string | number)[]) => number | undefined;
+
+const plain = (path: ReadonlyArray<PropertyKey>) => path.filter((p): p is string | number => typeof p !== 'symbol');
+
+/**
+ * Turns zod issues into field problems, reading the offending values from `input` and, when
+ * `lineOf` is given, the source line of each field.
+ */
+export function zodProblems(error: z.ZodError, input: unknown, prefix = '', lineOf?: LineOf): FieldProblem[] {
+  const at = (path: ReadonlyArray<PropertyKey>) => {
+    const line = lineOf?.(plain(path));
+    return line === undefined ? {} : { line };
+  };
+  return error.issues.flatMap((issue): FieldProblem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      // One problem per unknown key, named by its own path: `gird`, not the whole object.
+      return issue.keys.map((key) => ({
+        field: formatPath([...issue.path, key], prefix),
+        value: getAt(input, [...issue.path, key]),
+        expected: 'no such field (not a known key here; check the spelling)',
+        ...at([...issue.path, key]),
+      }));
+    }
     const path = issue.path;
     const value = getAt(input, path);
     const expected = expectedOf(issue);
-    return { field: formatPath(path, prefix), value, expected };
+    return [{ field: formatPath(path, prefix), value, expected, ...at(path) }];
   });
 }
