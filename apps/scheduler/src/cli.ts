@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerRun } from './commands/run.ts';
 import { registerTrain } from './commands/train.ts';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.ts';
 
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerTrain(program);
+  registerRun(program);
   return program;
 }
 
@@ -24,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv);
-// Let stdout drain before exiting; handles left open by libraries must not keep the CLI alive.
-process.exitCode = code;
-if (code !== EXIT.ok) process.exit(code);
+// A command may have set its own status (e.g. failed trials); errors win.
+const status = code !== EXIT.ok ? code : typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+// Exit explicitly: handles left open by libraries (wasm runtime, sockets) must not keep the CLI alive.
+process.stdout.write('', () => process.exit(status));

@@ -1,1 +1,7 @@
-export {};
+export * from './child-messages.ts';
+export * from './execute-trial.ts';
+export * from './serialize-error.ts';
+export * from './tsx-exec-argv.ts';
+
+/** Path of the local trial child's entry point, for `fork`. */
+export const TRIAL_CHILD_ENTRY = new URL('./trial-child.ts', import.meta.url);

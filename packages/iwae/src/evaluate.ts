@@ -36,13 +36,13 @@ export const DEFAULT_EVAL_ROWS = 16_384;
  * bounds of separate chunks instead would give a looser (and wrong) bound. Images are
  * binarised dynamically from a stream seeded by `seed`, so the result is repeatable.
  */
-export function evaluateBound(
+export async function evaluateBound(
   ops: LayerOps,
   params: Params,
   arch: Architecture,
   set: ImageSet,
   opts: BoundOptions,
-): BoundEvaluation {
+): Promise<BoundEvaluation> {
   const start = performance.now();
   const { k } = opts;
   const ks = (opts.ks ?? []).filter((v) => v <= k);
@@ -86,7 +86,11 @@ export function evaluateBound(
       total += logMeanExp(logW, i, k, b);
       for (const kk of ks) totals.set(kk, (totals.get(kk) as number) + boundFromSamples(logW, kk, k, i, b));
     }
-    opts.onProgress?.(from + b, set.n);
+    if (opts.onProgress) {
+      opts.onProgress(from + b, set.n);
+      // Let progress reports (IPC, queue) leave the process while a long evaluation runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
   return {
     bound: total / set.n,

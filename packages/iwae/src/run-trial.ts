@@ -19,6 +19,11 @@ export interface RunTrialOptions {
   /** Called after each epoch (after its checkpoint is saved). */
   onEpoch?: (metrics: EpochMetrics, totalEpochs: number) => void | Promise<void>;
   onPhase?: (phase: TrialPhase, detail?: { resumedFromEpoch?: number }) => void | Promise<void>;
+  /**
+   * Called once after a checkpoint is restored, with the epochs it already holds, so that a
+   * consumer that missed them (a report lost in a crash) can record them now.
+   */
+  onRestored?: (history: EpochMetrics[]) => void | Promise<void>;
   onEvalProgress?: (imagesDone: number, images: number) => void;
   /** Checked between epochs: when aborted, the trial stops with {@link TrainingAbortedError}. */
   signal?: AbortSignal;
@@ -42,6 +47,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       if (saved) {
         trainer.restore(decodeCheckpoint(saved, config, opts.checkpoints.store.describe(opts.checkpoints.key)));
         resumedFromEpoch = trainer.epoch;
+        await opts.onRestored?.([...trainer.history]);
       }
     }
     await opts.onPhase?.('training', { resumedFromEpoch });
@@ -58,7 +64,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
     }
     if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
     await opts.onPhase?.('evaluating');
-    const evaluation = evaluateBound(trainer.ops, trainer.params, trainer.arch, test, {
+    const evaluation = await evaluateBound(trainer.ops, trainer.params, trainer.arch, test, {
       k: config.evalK,
       ks: config.evalKs,
       seed: config.seed,

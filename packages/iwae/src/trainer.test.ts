@@ -74,7 +74,7 @@ describe('IwaeTrainer', () => {
     expect(() => decodeCheckpoint(Buffer.from('hello world'), config)).toThrow(/bad magic/);
   });
 
-  it('leaks no tensors: tf.memory().numTensors is the same after every epoch and evaluation', () => {
+  it('leaks no tensors: tf.memory().numTensors is the same after every epoch and evaluation', async () => {
     const config = tinyConfig({ epochs: 3, layers: 2 });
     const t = new IwaeTrainer(config, train());
     const counts: number[] = [];
@@ -82,7 +82,7 @@ describe('IwaeTrainer', () => {
       t.trainEpoch();
       counts.push(tf.memory().numTensors);
     }
-    evaluateBound(t.ops, t.params, t.arch, takeImages(loadMnistImages('test'), 20), { k: 30, ks: [1, 5], seed: 0 });
+    await evaluateBound(t.ops, t.params, t.arch, takeImages(loadMnistImages('test'), 20), { k: 30, ks: [1, 5], seed: 0 });
     counts.push(tf.memory().numTensors);
     expect(new Set(counts).size).toBe(1);
     const before = tf.memory().numTensors;
@@ -90,11 +90,11 @@ describe('IwaeTrainer', () => {
     expect(tf.memory().numTensors).toBeLessThan(before);
   });
 
-  it('evaluates the same bound whether the K samples come in one chunk or many', () => {
+  it('evaluates the same bound whether the K samples come in one chunk or many', async () => {
     const t = new IwaeTrainer(tinyConfig(), train());
     const test = takeImages(loadMnistImages('test'), 3);
-    const one = evaluateBound(t.ops, t.params, t.arch, test, { k: 200, seed: 3, maxRows: 200 });
-    const many = evaluateBound(t.ops, t.params, t.arch, test, { k: 200, seed: 3, maxRows: 30 });
+    const one = await evaluateBound(t.ops, t.params, t.arch, test, { k: 200, seed: 3, maxRows: 200 });
+    const many = await evaluateBound(t.ops, t.params, t.arch, test, { k: 200, seed: 3, maxRows: 30 });
     expect(many.bound).toBeCloseTo(one.bound, 3);
     t.dispose();
   });

@@ -1,0 +1,119 @@
+import { availableParallelism, hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { expandSweep, loadSweepSpec } from '@iwae-sweep/core';
+import { ResultsDb } from '@iwae-sweep/db';
+import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.ts';
+import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
+import { render } from '../format-table.ts';
+import { gitSha } from '../git-sha.ts';
+import { LocalRunner } from '../local-runner.ts';
+import { dbPath } from '../open-db.ts';
+import { formatSeconds } from '../progress.ts';
+import { resultColumns } from '../results-columns.ts';
+import { BarDisplay, LineDisplay } from '../run-display.ts';
+import { RunLock } from '../run-lock.ts';
+
+interface RunFlags {
+  db?: string;
+  workers?: string;
+  backend?: string;
+  artifacts?: string;
+  maxAttempts: string;
+  keepCheckpoints?: boolean;
+  retryFailed: boolean;
+  progress: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a sweep on this machine (no Redis): a process pool writing to a SQLite results DB; run again to resume')
+    .argument('<spec>', 'sweep spec (YAML)')
+    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .option('--workers <n>', `trial processes in parallel (default: one per core, ${availableParallelism()} here)`)
+    .option('--backend <name>', "compute backend: auto, wasm, cpu, tensorflow, tensorflow-gpu (default: the spec's, else auto)")
+    .option('--artifacts <dir>', 'where checkpoints go (default: .iwae-sweep next to the DB)')
+    .option('--max-attempts <n>', 'attempts per trial in this run (crashes and retryable errors)', '2')
+    .option('--keep-checkpoints', 'keep the checkpoints of finished trials')
+    .option('--no-retry-failed', 'leave trials that failed in an earlier run alone')
+    .option('--progress <style>', 'bars (terminal), lines, or auto', 'auto')
+    .action(async (specFile: string, flags: RunFlags) => {
+      const plan = expandSweep(loadSweepSpec(specFile));
+      const workers = flags.workers
+        ? parseNumberFlag('--workers', flags.workers, { integer: true, min: 1 })
+        : availableParallelism();
+      const maxAttempts = parseNumberFlag('--max-attempts', flags.maxAttempts, { integer: true, min: 1 });
+      const backend = flags.backend ? parseBackendFlag(flags.backend) : plan.spec.backend;
+      const file = dbPath(flags.db);
+      const artifactsDir = resolve(flags.artifacts ?? join(dirname(file), '.iwae-sweep'));
+      const db = ResultsDb.open(file);
+      const lock = RunLock.acquire(join(artifactsDir, 'locks', `${plan.sweepId}.lock`), plan.sweepId);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = () => {
+        interrupts++;
+        if (interrupts > 1) process.exit(EXIT.interrupted);
+        process.stderr.write('\nstopping: running trials keep their last checkpoint; run the same command again to resume\n');
+        controller.abort(new Error('interrupted'));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const host = hostname();
+        db.saveSweep({
+          id: plan.sweepId,
+          description: plan.spec.description,
+          spec: plan.spec,
+          mode: 'local',
+          gitSha: gitSha(),
+          host,
+        });
+        db.setSweepState(plan.sweepId, 'active');
+        const { added } = db.addTrials(plan.sweepId, plan.trials);
+        const inPlan = new Set(plan.trials.map((t) => t.id));
+        const statuses = flags.retryFailed
+          ? (['queued', 'running', 'cancelled', 'failed'] as const)
+          : (['queued', 'running', 'cancelled'] as const);
+        const pending = db.trialsOf(plan.sweepId, [...statuses]).filter((t) => inPlan.has(t.id));
+        // A "running" trial here was left by a runner that died; it resumes from its checkpoint.
+        db.setTrialStatus(
+          pending.map((t) => t.id),
+          'queued',
+        );
+        const done = plan.trials.length - pending.length;
+        const style = flags.progress === 'auto' ? (process.stderr.isTTY ? 'bars' : 'lines') : flags.progress;
+        const display = style === 'bars' ? new BarDisplay() : new LineDisplay();
+        display.start(plan.sweepId, plan.trials.length, done, Math.min(workers, Math.max(1, pending.length)));
+        if (added > 0 && added < plan.trials.length)
+          process.stderr.write(`${added} new trial(s) added to sweep ${plan.sweepId}\n`);
+        const summary = await new LocalRunner({
+          db,
+          sweepId: plan.sweepId,
+          trials: pending,
+          workers,
+          backend,
+          artifactsDir,
+          maxAttempts,
+          keepCheckpoints: flags.keepCheckpoints ?? false,
+          display,
+          host,
+          signal: controller.signal,
+        }).run();
+        display.stop(
+          summary.interrupted
+            ? `interrupted after ${formatSeconds(summary.seconds)}: ${summary.done} trial(s) finished in this run`
+            : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed in this run (${formatSeconds(summary.seconds)})`,
+        );
+        const rows = db.results({ sweepId: plan.sweepId });
+        process.stdout.write(render('table', rows, resultColumns(rows)));
+        if (summary.interrupted) process.exitCode = EXIT.interrupted;
+        else if (rows.some((r) => r.status === 'failed')) process.exitCode = EXIT.failure;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        lock.release();
+        db.close();
+      }
+    });
+}

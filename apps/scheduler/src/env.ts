@@ -1,0 +1,25 @@
+import { ValidationError, zodProblems } from '@iwae-sweep/core';
+import { z } from 'zod';
+
+/** Environment the CLI reads, validated once. Flags override these. */
+const envSchema = z.object({
+  IWAE_SWEEP_DB: z.string().min(1).default('iwae.db'),
+  IWAE_SWEEP_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
+    .optional(),
+  IWAE_SWEEP_TOKEN: z.string().min(8, { message: 'a token of at least 8 characters' }).optional(),
+  IWAE_SWEEP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const source = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('IWAE_SWEEP_')));
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new ValidationError('environment', zodProblems(parsed.error, source));
+  cached = parsed.data;
+  return cached;
+}

@@ -1,0 +1,225 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BackendName, TrialConfig, TrialJob } from '@iwae-sweep/core';
+import type { ResultsDb, TrialRow } from '@iwae-sweep/db';
+import type { FromChild } from '@iwae-sweep/worker';
+import type { RunDisplay } from './run-display.ts';
+import { TrialChild } from './trial-child.ts';
+import { trialLabel } from './trial-label.ts';
+
+export interface LocalRunnerOptions {
+  db: ResultsDb;
+  sweepId: string;
+  /** Trials to run, in order (most expensive first). */
+  trials: TrialRow[];
+  workers: number;
+  backend?: BackendName | undefined;
+  /** Checkpoints go to `<artifactsDir>/checkpoints/<trial id>.ckpt`. */
+  artifactsDir: string;
+  /** Attempts per trial in this run (a crash or a retryable error uses one). */
+  maxAttempts?: number;
+  keepCheckpoints?: boolean;
+  display: RunDisplay;
+  host?: string;
+  signal?: AbortSignal;
+}
+
+export interface LocalRunSummary {
+  started: number;
+  done: number;
+  failed: number;
+  interrupted: boolean;
+  seconds: number;
+}
+
+/** Children that die before running anything, in a row, before the run gives up. */
+const MAX_STARTUP_CRASHES = 3;
+
+/**
+ * Runs a sweep's trials on this machine in a pool of child processes, one trial each at a time,
+ * and is the single writer of the results DB. A trial that throws is recorded as failed and the
+ * sweep goes on; a child that dies is replaced and its trial retried from its last checkpoint.
+ * On abort, children are stopped and running trials go back to queued, to resume next run.
+ */
+export class LocalRunner {
+  private readonly queue: TrialRow[];
+  private readonly byId = new Map<string, TrialRow>();
+  private readonly attempts = new Map<string, number>();
+  private readonly children = new Set<TrialChild>();
+  private readonly ready = new Set<TrialChild>();
+  private readonly checkpointDir: string;
+  private readonly maxAttempts: number;
+  private stopping = false;
+  private startupCrashes = 0;
+  private fatal: Error | undefined;
+  private finished!: () => void;
+  private readonly summary: LocalRunSummary = { started: 0, done: 0, failed: 0, interrupted: false, seconds: 0 };
+  private readonly startedAt = Date.now();
+  private readonly flopsTotal: number;
+  private flopsDone = 0;
+  private readonly partial = new Map<string, number>();
+
+  constructor(private readonly opts: LocalRunnerOptions) {
+    this.queue = [...opts.trials];
+    for (const t of opts.trials) this.byId.set(t.id, t);
+    this.checkpointDir = join(opts.artifactsDir, 'checkpoints');
+    this.maxAttempts = opts.maxAttempts ?? 2;
+    this.flopsTotal = opts.trials.reduce((a, t) => a + t.flops, 0);
+  }
+
+  async run(): Promise<LocalRunSummary> {
+    if (this.queue.length === 0) return this.summary;
+    const done = new Promise<void>((resolve) => {
+      this.finished = resolve;
+    });
+    const onAbort = () => void this.stop();
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const n = Math.max(1, Math.min(this.opts.workers, this.queue.length));
+      for (let slot = 1; slot <= n; slot++) this.spawn(slot);
+      await done;
+    } finally {
+      this.opts.signal?.removeEventListener('abort', onAbort);
+      await Promise.all([...this.children].map((c) => c.stop()));
+    }
+    this.summary.seconds = (Date.now() - this.startedAt) / 1000;
+    if (this.fatal) throw this.fatal;
+    return this.summary;
+  }
+
+  private spawn(slot: number): void {
+    const child = new TrialChild(slot, {
+      message: (c, msg) => this.onMessage(c, msg),
+      exit: (c, info) => this.onExit(c, info),
+    });
+    this.children.add(child);
+  }
+
+  private job(t: TrialRow): TrialJob {
+    return {
+      sweepId: t.sweepId,
+      trialId: t.id,
+      config: JSON.parse(t.configJson) as TrialConfig,
+      ...(this.opts.backend ? { backend: this.opts.backend } : {}),
+    };
+  }
+
+  private dispatch(): void {
+    if (this.stopping) return;
+    for (const child of this.ready) {
+      if (child.busy || !child.alive) continue;
+      const t = this.queue.shift();
+      if (!t) break;
+      const attempt = (this.attempts.get(t.id) ?? 0) + 1;
+      this.attempts.set(t.id, attempt);
+      this.opts.db.trialStarted(t.id, {
+        host: this.opts.host,
+        backend: this.opts.backend,
+        workerId: `local:${child.pid ?? '?'}`,
+      });
+      this.summary.started++;
+      this.opts.display.trialStarted(child.slot, { id: t.id, label: trialLabel(t) }, attempt);
+      child.run(this.job(t), this.checkpointDir, this.opts.backend);
+    }
+    if (this.queue.length === 0 && ![...this.children].some((c) => c.busy)) this.finished();
+  }
+
+  private onMessage(child: TrialChild, msg: FromChild): void {
+    if (msg.type === 'ready') {
+      this.ready.add(child);
+      this.startupCrashes = 0;
+      this.dispatch();
+      return;
+    }
+    const t = this.byId.get(msg.trialId);
+    if (!t) return;
+    const shown = { id: t.id, label: trialLabel(t) };
+    const { db, display } = this.opts;
+    switch (msg.type) {
+      case 'phase':
+        db.trialPhase(t.id, msg.phase, msg.backend ? { backend: msg.backend } : {});
+        display.phase(child.slot, shown, msg.phase, { resumedFromEpoch: msg.resumedFromEpoch });
+        break;
+      case 'epoch':
+        db.recordEpoch(t.id, msg.metrics);
+        this.partial.set(t.id, (t.flops * 0.9 * msg.metrics.epoch) / msg.totalEpochs);
+        display.epoch(child.slot, shown, msg.metrics, msg.totalEpochs);
+        this.showProgress();
+        break;
+      case 'eval-progress':
+        display.evalProgress(child.slot, shown, msg.done, msg.total);
+        break;
+      case 'result': {
+        db.recordResult(t.id, msg.result);
+        if (!this.opts.keepCheckpoints) rmSync(join(this.checkpointDir, `${t.id}.ckpt`), { force: true });
+        this.summary.done++;
+        this.partial.delete(t.id);
+        this.flopsDone += t.flops;
+        const r = msg.result;
+        display.trialDone(
+          child.slot,
+          shown,
+          `NLL ${r.testNll.toFixed(2)} (−L_${r.evalK}), train ${r.trainBound.toFixed(2)}, ${r.activeUnitsPerLayer.join('+')} active units, ${(r.trainSeconds + r.evalSeconds).toFixed(0)} s`,
+        );
+        this.showProgress();
+        this.dispatch();
+        break;
+      }
+      case 'failed':
+        this.failed(child, t, msg.error.message, msg.error.stack, msg.error.final);
+        this.dispatch();
+        break;
+    }
+  }
+
+  private failed(child: TrialChild, t: TrialRow, message: string, stack: string | undefined, finalError: boolean): void {
+    const final = finalError || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
+    this.opts.db.trialFailed(t.id, { message, stack }, { final });
+    this.partial.delete(t.id);
+    this.opts.display.trialFailed(child.slot, { id: t.id, label: trialLabel(t) }, message, final);
+    if (final) {
+      this.summary.failed++;
+      this.flopsDone += t.flops;
+    } else this.queue.unshift(t);
+  }
+
+  private onExit(
+    child: TrialChild,
+    info: { code: number | null; signal: NodeJS.Signals | null; trialId?: string; stderr: string },
+  ): void {
+    this.children.delete(child);
+    this.ready.delete(child);
+    if (this.stopping) return;
+    const t = info.trialId ? this.byId.get(info.trialId) : undefined;
+    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    if (t) {
+      const tail = info.stderr.trim().split('\n').slice(-5).join('\n');
+      this.failed(child, t, `trial process ${how}${tail ? `: ${tail}` : ''}`, info.stderr || undefined, false);
+    } else if (++this.startupCrashes >= MAX_STARTUP_CRASHES) {
+      this.fatal = new Error(`trial processes keep dying before running anything (last ${how}):\n${info.stderr}`);
+      void this.stop(false);
+      return;
+    }
+    if (this.queue.length > 0) this.spawn(child.slot);
+    this.dispatch();
+  }
+
+  private showProgress(): void {
+    const elapsed = (Date.now() - this.startedAt) / 1000;
+    const partial = [...this.partial.values()].reduce((a, b) => a + b, 0);
+    const doneFlops = this.flopsDone + partial;
+    const eta = doneFlops > 0 ? ((this.flopsTotal - doneFlops) * elapsed) / doneFlops : Number.POSITIVE_INFINITY;
+    this.opts.display.progress(this.summary.done + this.summary.failed, this.opts.trials.length, eta);
+  }
+
+  /** Stops every child; trials they were running go back to queued (their checkpoints stay). */
+  async stop(interrupted = true): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.summary.interrupted = interrupted;
+    const running = [...this.children].map((c) => c.trialId).filter((id): id is string => id !== undefined);
+    await Promise.all([...this.children].map((c) => c.stop()));
+    if (running.length > 0) this.opts.db.setTrialStatus(running, 'queued');
+    this.finished();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Entry point of a local trial child process (forked by the local runner). Runs one trial at a
+ * time and reports over IPC. Exits when the parent goes away: an orphan must not keep training.
+ */
+import { DirectoryCheckpointStore } from '@iwae-sweep/iwae';
+import { type FromChild, toChildSchema } from './child-messages.ts';
+import { executeTrial } from './execute-trial.ts';
+import { serializeError } from './serialize-error.ts';
+
+function send(msg: FromChild): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send(msg, undefined, {}, () => resolve());
+  });
+}
+
+let busy = false;
+let lastEvalReport = 0;
+
+process.on('disconnect', () => process.exit(0));
+process.on('message', async (raw: unknown) => {
+  const parsed = toChildSchema.safeParse(raw);
+  if (!parsed.success) {
+    process.stderr.write(`trial child: ignoring a malformed message: ${parsed.error.message}\n`);
+    return;
+  }
+  const msg = parsed.data;
+  if (msg.type === 'shutdown') process.exit(0);
+  if (busy) {
+    await send({
+      type: 'failed',
+      trialId: msg.job.trialId,
+      error: { name: 'Busy', message: 'child is already running a trial', final: false },
+    });
+    return;
+  }
+  busy = true;
+  const { trialId } = msg.job;
+  try {
+    const result = await executeTrial(msg.job, {
+      store: new DirectoryCheckpointStore(msg.checkpointDir),
+      backend: msg.backend,
+      sink: {
+        phase: (phase, detail) => send({ type: 'phase', trialId, phase, ...detail }),
+        epoch: (metrics, totalEpochs) => send({ type: 'epoch', trialId, metrics, totalEpochs }),
+        evalProgress: (done, total) => {
+          // At most a few reports a second: the parent only draws them.
+          const now = Date.now();
+          if (done === total || now - lastEvalReport > 250) {
+            lastEvalReport = now;
+            void send({ type: 'eval-progress', trialId, done, total });
+          }
+        },
+      },
+    });
+    await send({ type: 'result', trialId, result });
+  } catch (err) {
+    await send({ type: 'failed', trialId, error: serializeError(err) });
+  } finally {
+    busy = false;
+  }
+});
+void send({ type: 'ready', pid: process.pid });
