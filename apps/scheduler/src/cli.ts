@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerQuery } from './commands/query.ts';
+import { registerReport } from './commands/report.ts';
+import { registerResults } from './commands/results.ts';
 import { registerRun } from './commands/run.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerTrain } from './commands/train.ts';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.ts';
 
@@ -11,6 +15,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerRun(program);
+  registerStatus(program);
+  registerResults(program);
+  registerQuery(program);
+  registerReport(program);
   return program;
 }
 

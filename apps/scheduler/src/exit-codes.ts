@@ -7,7 +7,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof ValidationError) return EXIT.usage;
-  if (err instanceof IwaeSweepError && err.code === 'spec_file') return EXIT.usage;
+  if (err instanceof IwaeSweepError && ['spec_file', 'read_only'].includes(err.code)) return EXIT.usage;
   return EXIT.failure;
 }
 

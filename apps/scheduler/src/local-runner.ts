@@ -21,6 +21,7 @@ export interface LocalRunnerOptions {
   keepCheckpoints?: boolean;
   display: RunDisplay;
   host?: string;
+  gitSha?: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -116,6 +117,7 @@ export class LocalRunner {
         host: this.opts.host,
         backend: this.opts.backend,
         workerId: `local:${child.pid ?? '?'}`,
+        gitSha: this.opts.gitSha,
       });
       this.summary.started++;
       this.opts.display.trialStarted(child.slot, { id: t.id, label: trialLabel(t) }, attempt);

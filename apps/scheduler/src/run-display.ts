@@ -117,6 +117,7 @@ export class BarDisplay implements RunDisplay {
   }
   trialFailed(slot: number, t: DisplayedTrial, message: string, final: boolean) {
     this.multi.log(`${final ? 'FAILED' : 'retry '} ${t.label}: ${message.split('\n')[0]}\n`);
+    this.bar(slot)?.update({ name: `  w${slot} idle`.padEnd(34), info: '' });
   }
   progress(done: number, _total: number, eta: number) {
     this.overall?.update(this.offset + done, { info: Number.isFinite(eta) ? `eta ${formatSeconds(eta)}` : '' });

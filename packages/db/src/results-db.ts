@@ -35,6 +35,8 @@ export interface SweepInput {
 
 export interface TrialStart {
   host?: string | undefined;
+  /** Commit of the code that runs the trial (workers may run other versions than the scheduler). */
+  gitSha?: string | undefined;
   backend?: string | undefined;
   workerId?: string | undefined;
 }
@@ -243,6 +245,7 @@ export class ResultsDb {
           host: info.host ?? null,
           backend: info.backend ?? null,
           workerId: info.workerId ?? null,
+          gitSha: info.gitSha ?? null,
           error: null,
           errorStack: null,
           updatedAt: now,

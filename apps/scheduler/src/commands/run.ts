@@ -61,12 +61,13 @@ export function registerRun(program: Command): void {
       process.on('SIGTERM', onSignal);
       try {
         const host = hostname();
+        const sha = gitSha();
         db.saveSweep({
           id: plan.sweepId,
           description: plan.spec.description,
           spec: plan.spec,
           mode: 'local',
-          gitSha: gitSha(),
+          gitSha: sha,
           host,
         });
         db.setSweepState(plan.sweepId, 'active');
@@ -98,6 +99,7 @@ export function registerRun(program: Command): void {
           keepCheckpoints: flags.keepCheckpoints ?? false,
           display,
           host,
+          gitSha: sha,
           signal: controller.signal,
         }).run();
         display.stop(

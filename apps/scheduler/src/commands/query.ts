@@ -1,0 +1,25 @@
+import { readOnlyQuery } from '@iwae-sweep/db';
+import type { Command } from 'commander';
+import { OUTPUT_FORMATS, render } from '../format-table.ts';
+import { dbPath } from '../open-db.ts';
+import { parseFormat } from './results.ts';
+
+export function registerQuery(program: Command): void {
+  program
+    .command('query')
+    .description('run one read-only SQL statement on the results DB (writes are refused)')
+    .argument('<sql>', 'e.g. "select objective, k, avg(test_nll) from trials join results on trial_id = id group by 1, 2"')
+    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
+    .action((text: string, flags: { db?: string; format: string }) => {
+      const format = parseFormat(flags.format);
+      const { columns, rows } = readOnlyQuery(dbPath(flags.db), text);
+      process.stdout.write(
+        render(
+          format,
+          rows,
+          columns.map((c) => ({ header: c, value: (r: Record<string, unknown>) => r[c] as string | number | null })),
+        ),
+      );
+    });
+}

@@ -1,0 +1,52 @@
+import { ValidationError } from '@iwae-sweep/core';
+import { parseSort, parseWhere } from '@iwae-sweep/db';
+import type { Command } from 'commander';
+import { parseNumberFlag } from '../flags.ts';
+import { OUTPUT_FORMATS, type OutputFormat, render } from '../format-table.ts';
+import { openExistingDb, withDb } from '../open-db.ts';
+import { resultColumns } from '../results-columns.ts';
+
+export function parseFormat(value: string): OutputFormat {
+  if (!(OUTPUT_FORMATS as string[]).includes(value)) {
+    throw new ValidationError('command-line flags', [
+      { field: '--format', value, expected: `one of ${OUTPUT_FORMATS.join(', ')}` },
+    ]);
+  }
+  return value as OutputFormat;
+}
+
+interface ResultsFlags {
+  db?: string;
+  sweep?: string;
+  where: string[];
+  sort?: string;
+  format: string;
+  limit?: string;
+}
+
+export function registerResults(program: Command): void {
+  program
+    .command('results')
+    .description('one row per trial with its test NLL, per-K bounds, train bound and active units')
+    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .option('--sweep <id>', 'only this sweep')
+    .option(
+      '--where <expr>',
+      'filter, e.g. "k>=5", "objective=iwae and layers=2" (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--sort <columns>', 'sort, e.g. "testNll" or "-k,testNll" (- for descending)')
+    .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
+    .option('--limit <n>', 'at most n rows')
+    .action(async (flags: ResultsFlags) => {
+      const format = parseFormat(flags.format);
+      const where = parseWhere(flags.where);
+      const sort = parseSort(flags.sort);
+      const limit = flags.limit ? parseNumberFlag('--limit', flags.limit, { integer: true, min: 1 }) : undefined;
+      await withDb(openExistingDb(flags.db), (db) => {
+        const rows = db.results({ sweepId: flags.sweep, where, sort, ...(limit ? { limit } : {}) });
+        process.stdout.write(render(format, rows, resultColumns(rows, { sweep: !flags.sweep })));
+      });
+    });
+}

@@ -1,0 +1,22 @@
+import type { SweepSummary } from '@iwae-sweep/db';
+
+/**
+ * Seconds left for a sweep, from its throughput so far: estimated flops finished per second of
+ * wall time since its first trial started. Undefined when nothing has finished yet.
+ */
+export function sweepEtaSeconds(s: SweepSummary, now = Date.now()): number | undefined {
+  if (s.flopsLeft <= 0 || s.flopsDone <= 0 || s.firstStartedAt === null) return undefined;
+  const wall = ((s.running > 0 ? now : (s.lastFinishedAt ?? now)) - s.firstStartedAt) / 1000;
+  if (wall <= 0) return undefined;
+  return s.flopsLeft / (s.flopsDone / wall);
+}
+
+/** active, paused, cancelled (set by a user), else derived: done, failed, running or queued. */
+export function sweepStatus(s: SweepSummary): string {
+  if (s.state !== 'active') return s.state;
+  if (s.total > 0 && s.done === s.total) return 'done';
+  if (s.running > 0) return 'running';
+  if (s.queued > 0) return 'queued';
+  if (s.failed > 0) return 'failed';
+  return s.total === 0 ? 'empty' : 'stopped';
+}

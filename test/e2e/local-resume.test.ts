@@ -1,0 +1,93 @@
+import { ResultsDb } from '@iwae-sweep/db';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+
+const tmp = tempDir('local-resume');
+afterAll(() => tmp.cleanup());
+
+const spec = tmp.file(
+  'resume.yaml',
+  `name: resume
+base: { trainSize: 3000, testSize: 50, batchSize: 100, epochs: 4, evalK: 50 }
+grid:
+  k: [10, 5]
+  objective: [iwae]
+`,
+);
+const db = `${tmp.dir}/iwae.db`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('resuming a local sweep after the runner is killed with SIGKILL', () => {
+  it('skips finished trials, resumes the interrupted one from its checkpoint, and records each epoch once', async () => {
+    const runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+    const read = () => {
+      const rdb = ResultsDb.open(db);
+      try {
+        return rdb.trialsOf('resume');
+      } finally {
+        rdb.close();
+      }
+    };
+    // Wait for: the first (larger) trial finished, the second one part-way through training.
+    const [first, second] = await waitFor(
+      () => {
+        try {
+          const trials = read();
+          const done = trials.find((t) => t.status === 'done');
+          const mid = trials.find((t) => t.status === 'running' && t.epochsDone >= 1 && t.epochsDone < 4);
+          return done && mid ? ([done, mid] as const) : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      120_000,
+      'one finished trial and one part-way through',
+      50,
+    );
+    runner.kill('SIGKILL');
+    const killed = await runner.output;
+    expect(killed.signal).toBe('SIGKILL');
+    // The killed runner's trial process notices its parent is gone and exits by itself.
+    const childPid = Number(second.workerId?.split(':')[1]);
+    await waitFor(() => !alive(childPid), 30_000, 'the orphaned trial process to exit');
+
+    const before = ResultsDb.open(db);
+    const firstResult = before.results({ sweepId: 'resume' }).find((r) => r.trial === first.id);
+    const epochsBefore = before.epochsOf(second.id).length;
+    before.close();
+    expect(epochsBefore).toBeGreaterThanOrEqual(1);
+
+    const resumed = await runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/2 trials, 1 already done/);
+    expect(resumed.stderr).toMatch(/resumed after epoch [1-4]/);
+
+    const after = ResultsDb.open(db);
+    try {
+      const rows = after.results({ sweepId: 'resume' });
+      expect(rows.map((r) => r.status)).toEqual(['done', 'done']);
+      // The finished trial was not run again.
+      expect(after.getTrial(first.id)?.attempts).toBe(1);
+      expect(rows.find((r) => r.trial === first.id)?.testNll).toBe(firstResult?.testNll);
+      // The interrupted one continued from its checkpoint: every epoch exactly once.
+      expect(after.getTrial(second.id)?.attempts).toBe(2);
+      expect(after.epochsOf(second.id).map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+      const resumedFrom = after.sqlite
+        .prepare('select resumed_from_epoch as e from results where trial_id = ?')
+        .get(second.id) as { e: number };
+      expect(resumedFrom.e).toBeGreaterThanOrEqual(epochsBefore);
+      expect(after.sqlite.prepare('select count(*) as n from results').get()).toEqual({ n: 2 });
+      expect(after.sqlite.prepare('select count(*) as n from epochs').get()).toEqual({ n: 8 });
+    } finally {
+      after.close();
+    }
+  });
+});
