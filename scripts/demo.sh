@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# A real, small run on the embedded default (no Redis), printing its results.
+# A real, small sweep on the embedded default (no Redis): K ∈ {1, 5, 50} × {VAE, IWAE} on MNIST
+# subsets, run by a local process pool into ./iwae.db, then its results. Run it again to resume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec pnpm --silent iwae-sweep train --objective iwae --k 5 --epochs 3 --batch-size 100 \
-  --train-size 2000 --test-size 200 --eval-k 500 --eval-ks 1,5,50 "$@"
+pnpm --silent iwae-sweep run examples/quick.yaml --db "${IWAE_SWEEP_DB:-iwae.db}" "$@"
+echo
+pnpm --silent iwae-sweep report --sweep quick --db "${IWAE_SWEEP_DB:-iwae.db}" --out quick-report.html
