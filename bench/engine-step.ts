@@ -4,7 +4,7 @@
  * argv: backend gradient k steps. Prints one JSON line.
  */
 import { normalizeTrialConfig } from '@iwae-sweep/core';
-import { initBackend, IwaeTrainer, loadMnistImages, takeImages } from '@iwae-sweep/iwae';
+import { IwaeTrainer, initBackend, loadMnistImages, takeImages } from '@iwae-sweep/iwae';
 import * as tf from '@tensorflow/tfjs-core';
 
 const [backend = 'wasm', gradient = 'fast', kArg = '50', stepsArg = '5'] = process.argv.slice(2);
@@ -13,7 +13,15 @@ const steps = Number(stepsArg);
 const batch = 100;
 await initBackend(backend as 'wasm');
 // One epoch = `steps` batches; the first epoch warms up (kernel compilation, allocations).
-const config = normalizeTrialConfig({ objective: 'iwae', k, batchSize: batch, trainSize: batch * steps, epochs: 2, testSize: 10, evalK: 10 });
+const config = normalizeTrialConfig({
+  objective: 'iwae',
+  k,
+  batchSize: batch,
+  trainSize: batch * steps,
+  epochs: 2,
+  testSize: 10,
+  evalK: 10,
+});
 const trainer = new IwaeTrainer(config, takeImages(loadMnistImages('train'), batch * steps), { gradient: gradient as 'fast' });
 trainer.trainEpoch();
 const tensors = tf.memory().numTensors;

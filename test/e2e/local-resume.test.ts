@@ -80,11 +80,13 @@ describe('resuming a local sweep after the runner is killed with SIGKILL', () =>
       // The interrupted one continued from its checkpoint: every epoch exactly once.
       expect(after.getTrial(second.id)?.attempts).toBe(2);
       expect(after.epochsOf(second.id).map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
-      const resumedFrom = after.sqlite
-        .prepare('select resumed_from_epoch as e from results where trial_id = ?')
-        .get(second.id) as { e: number };
+      const resumedFrom = after.sqlite.prepare('select resumed_from_epoch as e from trials where id = ?').get(second.id) as {
+        e: number;
+      };
       expect(resumedFrom.e).toBeGreaterThanOrEqual(epochsBefore);
-      expect(after.sqlite.prepare('select count(*) as n from results').get()).toEqual({ n: 2 });
+      expect(after.sqlite.prepare('select count(*) as n from trials where result_recorded_at is not null').get()).toEqual({
+        n: 2,
+      });
       expect(after.sqlite.prepare('select count(*) as n from epochs').get()).toEqual({ n: 8 });
     } finally {
       after.close();

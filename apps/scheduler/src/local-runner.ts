@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendName, TrialConfig, TrialJob } from '@iwae-sweep/core';
-import type { ResultsDb, TrialRow } from '@iwae-sweep/db';
+import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
 import { TrialChild } from './trial-child.ts';
@@ -11,7 +11,7 @@ export interface LocalRunnerOptions {
   db: ResultsDb;
   sweepId: string;
   /** Trials to run, in order (most expensive first). */
-  trials: TrialRow[];
+  trials: TrialWithConfig[];
   workers: number;
   backend?: BackendName | undefined;
   /** Checkpoints go to `<artifactsDir>/checkpoints/<trial id>.ckpt`. */
@@ -43,8 +43,8 @@ const MAX_STARTUP_CRASHES = 3;
  * On abort, children are stopped and running trials go back to queued, to resume next run.
  */
 export class LocalRunner {
-  private readonly queue: TrialRow[];
-  private readonly byId = new Map<string, TrialRow>();
+  private readonly queue: TrialWithConfig[];
+  private readonly byId = new Map<string, TrialWithConfig>();
   private readonly attempts = new Map<string, number>();
   private readonly children = new Set<TrialChild>();
   private readonly ready = new Set<TrialChild>();
@@ -96,7 +96,7 @@ export class LocalRunner {
     this.children.add(child);
   }
 
-  private job(t: TrialRow): TrialJob {
+  private job(t: TrialWithConfig): TrialJob {
     return {
       sweepId: t.sweepId,
       trialId: t.id,
@@ -174,7 +174,7 @@ export class LocalRunner {
     }
   }
 
-  private failed(child: TrialChild, t: TrialRow, message: string, stack: string | undefined, finalError: boolean): void {
+  private failed(child: TrialChild, t: TrialWithConfig, message: string, stack: string | undefined, finalError: boolean): void {
     const final = finalError || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
     this.opts.db.trialFailed(t.id, { message, stack }, { final });
     this.partial.delete(t.id);

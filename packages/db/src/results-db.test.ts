@@ -63,7 +63,7 @@ afterEach(() => {
 describe('ResultsDb', () => {
   it('creates and migrates a fresh file that the sqlite3 CLI can read', () => {
     const tables = execFileSync('sqlite3', [file, '.tables'], { encoding: 'utf8' });
-    for (const t of ['sweeps', 'trials', 'epochs', 'results', 'test_bounds', '__drizzle_migrations']) expect(tables).toContain(t);
+    for (const t of ['sweeps', 'trials', 'epochs', '__drizzle_migrations']) expect(tables).toContain(t);
     expect(execFileSync('sqlite3', [file, 'pragma journal_mode'], { encoding: 'utf8' }).trim()).toBe('wal');
     expect(execFileSync('sqlite3', [file, 'select count(*) from trials'], { encoding: 'utf8' }).trim()).toBe('8');
     // Opening again applies nothing new and keeps the data.
@@ -151,8 +151,34 @@ describe('ResultsDb', () => {
       db.recordResult(plan.trials[idx[0] as number]?.id as string, resultFor(idx[0] as number, 100));
       db.recordResult(plan.trials[idx[1] as number]?.id as string, resultFor(idx[1] as number, 104));
     }
+    // Duplicate deliveries of results and epochs do not count twice in the aggregates.
+    const first = plan.trials[0] as (typeof plan.trials)[number];
+    db.recordResult(first.id, resultFor(0, 100));
+    db.recordEpoch(first.id, { epoch: 1, trainBound: -1, seconds: 1, examplesPerSecond: 1, learningRate: 0.001 });
     const table = db.paperTable('db-test');
     expect(table).toHaveLength(4);
+    // The aggregates agree with a recomputation from the trial rows.
+    const direct = db.sqlite
+      .prepare(
+        "select objective, k, count(*) as n, avg(test_nll) as nll from trials where sweep_id = 'db-test' and test_nll is not null group by 1, 2",
+      )
+      .all() as { objective: string; k: number; n: number; nll: number }[];
+    for (const d of direct) {
+      const row = table.find((r) => r.objective === d.objective && r.k === d.k);
+      expect(row?.trials).toBe(d.n);
+      expect(row?.nllMean).toBeCloseTo(d.nll, 9);
+    }
+    const bounds = db.modelBounds('db-test').filter((b) => b.objective === 'iwae' && b.k === 5);
+    expect(bounds.map((b) => [b.evalK, b.bound])).toEqual([
+      [1, -105],
+      [5, -103],
+      [10, -102],
+    ]);
+    const curve = db.modelEpochs('db-test').filter((e) => e.objective === 'vae' && e.k === 1);
+    expect(curve.map((e) => [e.epoch, e.trials])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
     for (const row of table) {
       expect(row.trials).toBe(2);
       expect(row.nllMean).toBeCloseTo(102, 9);

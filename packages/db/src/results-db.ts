@@ -20,9 +20,29 @@ import type { z } from 'zod';
 import { DbError, UnknownEntityError } from './errors.ts';
 import { type Condition, RESULT_COLUMNS, type SortKey } from './filters.ts';
 import * as schema from './schema.ts';
-import { epochs, results, sweeps, type TrialStatus, testBounds, trials } from './schema.ts';
+import {
+  epochs,
+  modelBounds,
+  modelEpochs,
+  modelStats,
+  sweepRuns,
+  sweeps,
+  type TrialStatus,
+  trialConfigs,
+  trials,
+} from './schema.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+interface ModelOf {
+  sweepId: string;
+  layers: number;
+  objective: 'vae' | 'iwae';
+  k: number;
+  latent: number;
+  host: string | null;
+  gitSha: string | null;
+}
 
 export interface SweepInput {
   id: string;
@@ -43,6 +63,8 @@ export interface TrialStart {
 
 export type SweepRow = typeof sweeps.$inferSelect;
 export type TrialRow = typeof trials.$inferSelect;
+/** A trial with its config, as a runner needs it. */
+export type TrialWithConfig = TrialRow & { configJson: string };
 export type EpochRow = typeof epochs.$inferSelect;
 
 export interface SweepSummary extends SweepRow {
@@ -97,6 +119,13 @@ export interface ResultsQuery {
   limit?: number;
 }
 
+export interface ModelKeyRow {
+  layers: number;
+  objective: string;
+  k: number;
+  latent: number;
+}
+
 export interface PaperTableRow {
   layers: number;
   objective: string;
@@ -145,12 +174,18 @@ export class ResultsDb {
         rdb.close();
         throw new DbError(`applying migrations to ${file}`, '(migrations)', [], err);
       }
+      // Refresh the planner's statistics where they are stale. Without them SQLite walks a whole
+      // sweep through the sweep_id index (one lookup per trial) instead of scanning: 6× slower.
+      rdb.sqlite.pragma('optimize = 0x10002');
     }
     return rdb;
   }
 
   close(): void {
-    if (this.sqlite.open) this.sqlite.close();
+    if (!this.sqlite.open) return;
+    // Exact statistics (no analysis_limit: sampled ones misjudge sweep_id, which is nearly constant).
+    if (!this.readonly) this.sqlite.pragma('optimize');
+    this.sqlite.close();
   }
 
   private run<T>(what: string, fn: () => T): T {
@@ -210,7 +245,6 @@ export class ResultsDb {
           const rows = planned.slice(i, i + 500).map((t) => ({
             id: t.id,
             sweepId,
-            configJson: stableStringify(t.config),
             objective: t.config.objective,
             k: t.config.k,
             latent: t.config.latent,
@@ -224,6 +258,11 @@ export class ResultsDb {
             updatedAt: now,
           }));
           added += this.db.insert(trials).values(rows).onConflictDoNothing().run().changes;
+          this.db
+            .insert(trialConfigs)
+            .values(planned.slice(i, i + 500).map((t) => ({ trialId: t.id, configJson: stableStringify(t.config) })))
+            .onConflictDoNothing()
+            .run();
         }
       })(),
     );
@@ -268,13 +307,13 @@ export class ResultsDb {
   /** Records an epoch; returns false if it was already recorded (nothing changes then). */
   recordEpoch(trialId: string, metrics: EpochMetrics, now = Date.now()): boolean {
     const m = validate(epochMetricsSchema, metrics, `epoch metrics for trial ${trialId}`);
-    this.requireTrial(trialId);
+    const model = this.requireTrial(trialId);
     return this.run(`recording epoch ${m.epoch} of ${trialId}`, () =>
-      this.sqlite.transaction(() => this.insertEpoch(trialId, m, now))(),
+      this.sqlite.transaction(() => this.insertEpoch(trialId, model, m, now))(),
     );
   }
 
-  private insertEpoch(trialId: string, m: EpochMetrics, now: number): boolean {
+  private insertEpoch(trialId: string, model: ModelOf, m: EpochMetrics, now: number): boolean {
     const inserted =
       this.db
         .insert(epochs)
@@ -295,6 +334,22 @@ export class ResultsDb {
         .set({ epochsDone: m.epoch, lastTrainBound: m.trainBound, updatedAt: now })
         .where(and(eq(trials.id, trialId), sql`${trials.epochsDone} < ${m.epoch}`))
         .run();
+      const { sweepId, layers, objective, k, latent } = model;
+      this.db
+        .insert(modelEpochs)
+        .values({ sweepId, layers, objective, k, latent, epoch: m.epoch, boundSum: m.trainBound, n: 1 })
+        .onConflictDoUpdate({
+          target: [
+            modelEpochs.sweepId,
+            modelEpochs.layers,
+            modelEpochs.objective,
+            modelEpochs.k,
+            modelEpochs.latent,
+            modelEpochs.epoch,
+          ],
+          set: { boundSum: sql`${modelEpochs.boundSum} + ${m.trainBound}`, n: sql`${modelEpochs.n} + 1` },
+        })
+        .run();
     }
     return inserted;
   }
@@ -305,58 +360,105 @@ export class ResultsDb {
    */
   recordResult(trialId: string, result: TrialResult, now = Date.now()): boolean {
     const r = validate(trialResultSchema, result, `result of trial ${trialId}`);
-    this.requireTrial(trialId);
+    const model = this.requireTrial(trialId);
     return this.run(`recording the result of ${trialId}`, () =>
       this.sqlite.transaction(() => {
-        for (const m of r.epochs) this.insertEpoch(trialId, m, now);
+        for (const m of r.epochs) this.insertEpoch(trialId, model, m, now);
+        // Only the first result counts; a duplicate (at-least-once delivery) changes nothing.
         const inserted =
           this.db
-            .insert(results)
-            .values({
-              trialId,
+            .update(trials)
+            .set({
               testNll: r.testNll,
               testBound: r.testBound,
               evalK: r.evalK,
               trainBound: r.trainBound,
               activeUnits: r.activeUnits,
               activeUnitsPerLayer: JSON.stringify(r.activeUnitsPerLayer),
+              testBounds: JSON.stringify(r.testBoundsByK),
               examplesPerSecond: r.examplesPerSecond,
               trainSeconds: r.trainSeconds,
               evalSeconds: r.evalSeconds,
-              backend: r.backend,
               gradient: r.gradient,
               resumedFromEpoch: r.resumedFromEpoch,
-              recordedAt: now,
+              resultRecordedAt: now,
+              status: 'done',
+              phase: 'done',
+              epochsDone: r.epochs.length,
+              lastTrainBound: r.trainBound,
+              backend: r.backend,
+              error: null,
+              errorStack: null,
+              finishedAt: now,
+              updatedAt: now,
             })
-            .onConflictDoNothing()
+            .where(and(eq(trials.id, trialId), sql`${trials.resultRecordedAt} is null`))
             .run().changes > 0;
-        if (inserted) {
-          for (const [k, bound] of Object.entries(r.testBoundsByK)) {
-            this.db
-              .insert(testBounds)
-              .values({ trialId, k: Number(k), bound })
-              .onConflictDoNothing()
-              .run();
-          }
-        }
-        this.db
-          .update(trials)
-          .set({
-            status: 'done',
-            phase: 'done',
-            epochsDone: r.epochs.length,
-            lastTrainBound: r.trainBound,
-            backend: r.backend,
-            error: null,
-            errorStack: null,
-            finishedAt: sql`coalesce(${trials.finishedAt}, ${now})`,
-            updatedAt: now,
-          })
-          .where(and(eq(trials.id, trialId), sql`(${trials.status} != 'done' or ${trials.finishedAt} is null)`))
-          .run();
+        if (inserted) this.addToAggregates(model, r);
         return inserted;
       })(),
     );
+  }
+
+  private addToAggregates(model: ModelOf, r: TrialResult): void {
+    const { sweepId, layers, objective, k, latent } = model;
+    const key = { sweepId, layers, objective, k, latent };
+    const u = r.activeUnitsPerLayer;
+    this.db
+      .insert(modelStats)
+      .values({
+        ...key,
+        trials: 1,
+        nllSum: r.testNll,
+        nllSq: r.testNll * r.testNll,
+        unitsSum: r.activeUnits,
+        unitsSq: r.activeUnits * r.activeUnits,
+        units1Sum: u[0] ?? 0,
+        units2Sum: u[1] ?? 0,
+        trainSeconds: r.trainSeconds,
+        evalSeconds: r.evalSeconds,
+      })
+      .onConflictDoUpdate({
+        target: [modelStats.sweepId, modelStats.layers, modelStats.objective, modelStats.k, modelStats.latent],
+        set: {
+          trials: sql`${modelStats.trials} + 1`,
+          nllSum: sql`${modelStats.nllSum} + ${r.testNll}`,
+          nllSq: sql`${modelStats.nllSq} + ${r.testNll * r.testNll}`,
+          unitsSum: sql`${modelStats.unitsSum} + ${r.activeUnits}`,
+          unitsSq: sql`${modelStats.unitsSq} + ${r.activeUnits * r.activeUnits}`,
+          units1Sum: sql`${modelStats.units1Sum} + ${u[0] ?? 0}`,
+          units2Sum: sql`${modelStats.units2Sum} + ${u[1] ?? 0}`,
+          trainSeconds: sql`${modelStats.trainSeconds} + ${r.trainSeconds}`,
+          evalSeconds: sql`${modelStats.evalSeconds} + ${r.evalSeconds}`,
+        },
+      })
+      .run();
+    const bounds: [number, number][] = [
+      [r.evalK, r.testBound],
+      ...Object.entries(r.testBoundsByK).map(([kk, v]): [number, number] => [Number(kk), v]),
+    ];
+    for (const [evalK, bound] of bounds) {
+      this.db
+        .insert(modelBounds)
+        .values({ ...key, evalK, boundSum: bound, n: 1 })
+        .onConflictDoUpdate({
+          target: [
+            modelBounds.sweepId,
+            modelBounds.layers,
+            modelBounds.objective,
+            modelBounds.k,
+            modelBounds.latent,
+            modelBounds.evalK,
+          ],
+          set: { boundSum: sql`${modelBounds.boundSum} + ${bound}`, n: sql`${modelBounds.n} + 1` },
+        })
+        .run();
+    }
+    this.db
+      .insert(sweepRuns)
+      .values({ sweepId, host: model.host ?? '', backend: r.backend, gitSha: model.gitSha ?? '' })
+      .onConflictDoNothing()
+      .run();
   }
 
   /** Records a failure: final (status failed) or to be retried (back to queued). */
@@ -401,9 +503,12 @@ export class ResultsDb {
 
   // ---------------------------------------------------------------- reads
 
-  private requireTrial(trialId: string): void {
-    const row = this.sqlite.prepare('select 1 from trials where id = ?').get(trialId);
+  private requireTrial(trialId: string): ModelOf {
+    const row = this.sqlite
+      .prepare('select sweep_id as sweepId, layers, objective, k, latent, host, git_sha as gitSha from trials where id = ?')
+      .get(trialId) as ModelOf | undefined;
     if (!row) throw new UnknownEntityError('trial', trialId);
+    return row;
   }
 
   getSweep(sweepId: string): SweepRow | undefined {
@@ -417,6 +522,23 @@ export class ResultsDb {
   trialsOf(sweepId: string, statuses?: TrialStatus[]): TrialRow[] {
     const where = statuses ? and(eq(trials.sweepId, sweepId), inArray(trials.status, statuses)) : eq(trials.sweepId, sweepId);
     return this.db.select().from(trials).where(where).orderBy(sql`${trials.flops} desc`, trials.id).all();
+  }
+
+  /** Like {@link trialsOf}, with each trial's config (what a runner needs to run it). */
+  trialsWithConfig(sweepId: string, statuses?: TrialStatus[]): TrialWithConfig[] {
+    const where = statuses ? and(eq(trials.sweepId, sweepId), inArray(trials.status, statuses)) : eq(trials.sweepId, sweepId);
+    return this.db
+      .select({ trial: trials, configJson: trialConfigs.configJson })
+      .from(trials)
+      .innerJoin(trialConfigs, eq(trialConfigs.trialId, trials.id))
+      .where(where)
+      .orderBy(sql`${trials.flops} desc`, trials.id)
+      .all()
+      .map((r) => ({ ...r.trial, configJson: r.configJson }));
+  }
+
+  trialConfigJson(trialId: string): string | undefined {
+    return this.db.select().from(trialConfigs).where(eq(trialConfigs.trialId, trialId)).get()?.configJson;
   }
 
   epochsOf(trialId: string): EpochRow[] {
@@ -476,57 +598,130 @@ export class ResultsDb {
     }
     const order = (q.sort ?? []).map((s) => `${RESULT_COLUMNS[s.column]} ${s.descending ? 'desc' : 'asc'} nulls last`);
     order.push('t.sweep_id', 't.layers', 't.objective', 't.k', 't.latent', 't.seed', 't.id');
-    const text = `select t.sweep_id as sweep, t.id as trial, t.status, t.objective, t.layers, t.k, t.latent, t.seed,
-              t.batch_size as batchSize, t.train_size as trainSize, t.epochs_total as epochs, t.epochs_done as epochsDone,
-              t.attempts, r.test_nll as testNll, r.test_bound as testBound, r.eval_k as evalK, r.train_bound as trainBound,
-              r.active_units as activeUnits, r.active_units_per_layer as activeUnitsPerLayer,
-              r.examples_per_second as examplesPerSecond, coalesce(r.backend, t.backend) as backend, t.host, t.error,
-              b.bounds as testBoundsByK
+    const text = `select t.sweep_id, t.id, t.status, t.objective, t.layers, t.k, t.latent, t.seed, t.batch_size, t.train_size,
+              t.epochs_total, t.epochs_done, t.attempts, t.test_nll, t.test_bound, t.eval_k, t.train_bound, t.active_units,
+              t.active_units_per_layer, t.examples_per_second, t.backend, t.host, t.error, t.test_bounds
          from trials t
-         left join results r on r.trial_id = t.id
-         left join (select trial_id, json_group_object(k, bound) as bounds from test_bounds group by trial_id) b
-                on b.trial_id = t.id
         ${clauses.length > 0 ? `where ${clauses.join(' and ')}` : ''}
         order by ${order.join(', ')}
         ${q.limit ? `limit ${Math.floor(q.limit)}` : ''}`;
-    let rows: Record<string, unknown>[];
+    let rows: unknown[][];
     try {
-      rows = this.sqlite.prepare(text).all(...params) as Record<string, unknown>[];
+      // Arrays, not objects: better-sqlite3 builds row objects slowly, and this view can be 100k rows.
+      rows = this.sqlite
+        .prepare(text)
+        .raw(true)
+        .all(...params) as unknown[][];
     } catch (err) {
       throw new DbError('reading results', text, params, err);
     }
-    return rows.map((row) => ({
-      ...(row as unknown as ResultRow),
-      testBoundsByK: row.testBoundsByK ? (JSON.parse(row.testBoundsByK as string) as Record<string, number>) : {},
-      activeUnitsPerLayer: row.activeUnitsPerLayer ? (JSON.parse(row.activeUnitsPerLayer as string) as number[]) : null,
-    }));
+    return rows.map(
+      (r): ResultRow => ({
+        sweep: r[0] as string,
+        trial: r[1] as string,
+        status: r[2] as TrialStatus,
+        objective: r[3] as string,
+        layers: r[4] as number,
+        k: r[5] as number,
+        latent: r[6] as number,
+        seed: r[7] as number,
+        batchSize: r[8] as number,
+        trainSize: r[9] as number,
+        epochs: r[10] as number,
+        epochsDone: r[11] as number,
+        attempts: r[12] as number,
+        testNll: r[13] as number | null,
+        testBound: r[14] as number | null,
+        evalK: r[15] as number | null,
+        trainBound: r[16] as number | null,
+        activeUnits: r[17] as number | null,
+        activeUnitsPerLayer: r[18] ? (JSON.parse(r[18] as string) as number[]) : null,
+        examplesPerSecond: r[19] as number | null,
+        backend: r[20] as string | null,
+        host: r[21] as string | null,
+        error: r[22] as string | null,
+        testBoundsByK: r[23] ? (JSON.parse(r[23] as string) as Record<string, number>) : {},
+      }),
+    );
   }
 
   /** The paper's Table 1 for a sweep: NLL and active units by model × K × objective, over seeds. */
   paperTable(sweepId: string): PaperTableRow[] {
-    const rows = this.sqlite
+    const rows = this.db.select().from(modelStats).where(eq(modelStats.sweepId, sweepId)).all();
+    const sd = (sum: number, sq: number, n: number) => (n > 1 ? Math.sqrt(Math.max(0, (sq - (sum * sum) / n) / (n - 1))) : null);
+    return rows
+      .map((m) => ({
+        layers: m.layers,
+        objective: m.objective,
+        k: m.k,
+        latent: m.latent,
+        trials: m.trials,
+        nllMean: m.nllSum / m.trials,
+        nllSd: sd(m.nllSum, m.nllSq, m.trials),
+        unitsMean: m.unitsSum / m.trials,
+        unitsSd: sd(m.unitsSum, m.unitsSq, m.trials),
+        unitsPerLayerMean: (m.layers === 1 ? [m.units1Sum] : [m.units1Sum, m.units2Sum]).map((u) => u / m.trials),
+      }))
+      .sort((a, b) => a.layers - b.layers || a.latent - b.latent || a.k - b.k || a.objective.localeCompare(b.objective));
+  }
+
+  /** Per model, the mean test bound at each evaluation k. */
+  modelBounds(sweepId: string): (ModelKeyRow & { evalK: number; bound: number })[] {
+    return this.db
+      .select()
+      .from(modelBounds)
+      .where(eq(modelBounds.sweepId, sweepId))
+      .all()
+      .map((b) => ({
+        layers: b.layers,
+        objective: b.objective,
+        k: b.k,
+        latent: b.latent,
+        evalK: b.evalK,
+        bound: b.boundSum / b.n,
+      }));
+  }
+
+  /** Per model, the mean training bound at each epoch (over the trials that reached it). */
+  modelEpochs(sweepId: string): (ModelKeyRow & { epoch: number; bound: number; trials: number })[] {
+    return this.db
+      .select()
+      .from(modelEpochs)
+      .where(eq(modelEpochs.sweepId, sweepId))
+      .all()
+      .map((e) => ({
+        layers: e.layers,
+        objective: e.objective,
+        k: e.k,
+        latent: e.latent,
+        epoch: e.epoch,
+        bound: e.boundSum / e.n,
+        trials: e.n,
+      }));
+  }
+
+  /** Hosts, backends and code versions that finished trials of a sweep, and total compute. */
+  sweepRunInfo(sweepId: string): {
+    hosts: string[];
+    backends: string[];
+    gitShas: string[];
+    trainSeconds: number;
+    evalSeconds: number;
+  } {
+    const runs = this.db.select().from(sweepRuns).where(eq(sweepRuns.sweepId, sweepId)).all();
+    const totals = this.sqlite
       .prepare(
-        `select t.layers, t.objective, t.k, t.latent, count(*) as trials,
-                avg(r.test_nll) as nllMean,
-                case when count(*) > 1 then sqrt(max(0, (sum(r.test_nll * r.test_nll) - count(*) * avg(r.test_nll) * avg(r.test_nll)) / (count(*) - 1))) end as nllSd,
-                avg(r.active_units) as unitsMean,
-                case when count(*) > 1 then sqrt(max(0, (sum(r.active_units * r.active_units) - count(*) * avg(r.active_units) * avg(r.active_units)) / (count(*) - 1))) end as unitsSd,
-                json_group_array(json(r.active_units_per_layer)) as perLayer
-           from trials t join results r on r.trial_id = t.id
-          where t.sweep_id = ?
-          group by t.layers, t.objective, t.k, t.latent
-          order by t.layers, t.latent, t.k, t.objective`,
+        'select coalesce(sum(train_seconds), 0) as t, coalesce(sum(eval_seconds), 0) as e from model_stats where sweep_id = ?',
       )
-      .all(sweepId) as (Omit<PaperTableRow, 'unitsPerLayerMean'> & { perLayer: string })[];
-    return rows.map(({ perLayer, ...row }) => {
-      const lists = JSON.parse(perLayer) as number[][];
-      const width = Math.max(...lists.map((l) => l.length));
-      const unitsPerLayerMean = Array.from(
-        { length: width },
-        (_, i) => lists.reduce((a, l) => a + (l[i] ?? 0), 0) / lists.length,
-      );
-      return { ...row, unitsPerLayerMean };
-    });
+      .get(sweepId) as { t: number; e: number };
+    const distinct = (f: (r: (typeof runs)[number]) => string) => [...new Set(runs.map(f).filter((v) => v !== ''))];
+    return {
+      hosts: distinct((r) => r.host),
+      backends: distinct((r) => r.backend),
+      gitShas: distinct((r) => r.gitSha),
+      trainSeconds: totals.t,
+      evalSeconds: totals.e,
+    };
   }
 }
 

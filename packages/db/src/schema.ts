@@ -33,7 +33,6 @@ export const trials = sqliteTable(
     sweepId: text('sweep_id')
       .notNull()
       .references(() => sweeps.id),
-    configJson: text('config_json').notNull(),
     objective: text('objective', { enum: ['vae', 'iwae'] }).notNull(),
     k: integer('k').notNull(),
     latent: integer('latent').notNull(),
@@ -56,19 +55,53 @@ export const trials = sqliteTable(
     gitSha: text('git_sha'),
     error: text('error'),
     errorStack: text('error_stack'),
+    // The result, once the trial has finished (1:1 with the trial, so it lives on its row: the
+    // results view is then a scan of one table, fast at 100k trials).
+    testNll: real('test_nll'),
+    testBound: real('test_bound'),
+    evalK: integer('eval_k'),
+    trainBound: real('train_bound'),
+    activeUnits: integer('active_units'),
+    /** JSON array, data side first: "[21,5]" for the 2-layer model. */
+    activeUnitsPerLayer: text('active_units_per_layer'),
+    /** JSON object k → test L_k for the extra k values: {"1":-92.1,"5":-89.7}. */
+    testBounds: text('test_bounds'),
+    examplesPerSecond: real('examples_per_second'),
+    trainSeconds: real('train_seconds'),
+    evalSeconds: real('eval_seconds'),
+    gradient: text('gradient'),
+    resumedFromEpoch: integer('resumed_from_epoch'),
+    resultRecordedAt: integer('result_recorded_at'),
     queuedAt: integer('queued_at').notNull(),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
-    index('trials_sweep_status').on(t.sweepId, t.status),
+    // Covering for sweep summaries (counts, progress, ETA) without reading trial rows.
+    index('trials_sweep_status').on(t.sweepId, t.status, t.flops, t.epochsDone, t.epochsTotal, t.startedAt, t.finishedAt),
     index('trials_model').on(t.sweepId, t.layers, t.objective, t.k),
     index('trials_latent').on(t.latent),
+    index('trials_nll').on(t.sweepId, t.testNll),
     index('trials_seed').on(t.seed),
   ],
 );
 
+/**
+ * Each trial's normalised config (JSON). Kept apart from `trials` so that scans of many trials
+ * (results, reports) read short rows; the indexed model columns on `trials` answer most queries.
+ */
+export const trialConfigs = sqliteTable('trial_configs', {
+  trialId: text('trial_id')
+    .primaryKey()
+    .references(() => trials.id),
+  configJson: text('config_json').notNull(),
+});
+
+/**
+ * Per-epoch metrics. The migration creates this table WITHOUT ROWID (edited by hand: drizzle-kit
+ * cannot express it), so a trial's epochs are stored together and read in one range scan.
+ */
 export const epochs = sqliteTable(
   'epochs',
   {
@@ -85,35 +118,70 @@ export const epochs = sqliteTable(
   (t) => [primaryKey({ columns: [t.trialId, t.epoch] })],
 );
 
-export const results = sqliteTable('results', {
-  trialId: text('trial_id')
-    .primaryKey()
-    .references(() => trials.id),
-  testNll: real('test_nll').notNull(),
-  testBound: real('test_bound').notNull(),
-  evalK: integer('eval_k').notNull(),
-  trainBound: real('train_bound').notNull(),
-  activeUnits: integer('active_units').notNull(),
-  /** JSON array, data side first: "[21,5]" for the 2-layer model. */
-  activeUnitsPerLayer: text('active_units_per_layer').notNull(),
-  examplesPerSecond: real('examples_per_second').notNull(),
-  trainSeconds: real('train_seconds').notNull(),
-  evalSeconds: real('eval_seconds').notNull(),
-  backend: text('backend').notNull(),
-  gradient: text('gradient').notNull(),
-  resumedFromEpoch: integer('resumed_from_epoch').notNull(),
-  recordedAt: integer('recorded_at').notNull(),
-});
+/*
+ * Aggregates kept up to date as results and epochs are recorded (in the same transaction, and
+ * only when the row is new, so at-least-once delivery cannot count twice). Reports and the
+ * dashboard read these: their cost grows with the number of models, not of trials.
+ */
+const modelColumns = {
+  sweepId: text('sweep_id').notNull(),
+  layers: integer('layers').notNull(),
+  objective: text('objective').notNull(),
+  k: integer('k').notNull(),
+  latent: integer('latent').notNull(),
+};
 
-/** Test bound L_k for the extra k values a trial was asked for (estimated from the evalK samples). */
-export const testBounds = sqliteTable(
-  'test_bounds',
+/** Per model (all but the seed): sums over finished trials for means and standard deviations. */
+export const modelStats = sqliteTable(
+  'model_stats',
   {
-    trialId: text('trial_id')
-      .notNull()
-      .references(() => trials.id),
-    k: integer('k').notNull(),
-    bound: real('bound').notNull(),
+    ...modelColumns,
+    trials: integer('trials').notNull(),
+    nllSum: real('nll_sum').notNull(),
+    nllSq: real('nll_sq').notNull(),
+    unitsSum: real('units_sum').notNull(),
+    unitsSq: real('units_sq').notNull(),
+    /** Active units of z1 and z2 (2-layer models), summed. */
+    units1Sum: real('units1_sum').notNull(),
+    units2Sum: real('units2_sum').notNull(),
+    trainSeconds: real('train_seconds').notNull(),
+    evalSeconds: real('eval_seconds').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.trialId, t.k] })],
+  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent] })],
+);
+
+/** Per model and evaluation k: sum of the test bounds L_k (for bound-vs-K curves). */
+export const modelBounds = sqliteTable(
+  'model_bounds',
+  {
+    ...modelColumns,
+    evalK: integer('eval_k').notNull(),
+    boundSum: real('bound_sum').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent, t.evalK] })],
+);
+
+/** Per model and epoch: sum of the training bounds (for learning curves). */
+export const modelEpochs = sqliteTable(
+  'model_epochs',
+  {
+    ...modelColumns,
+    epoch: integer('epoch').notNull(),
+    boundSum: real('bound_sum').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent, t.epoch] })],
+);
+
+/** Where and with what a sweep's trials ran: hosts, backends, code versions. */
+export const sweepRuns = sqliteTable(
+  'sweep_runs',
+  {
+    sweepId: text('sweep_id').notNull(),
+    host: text('host').notNull(),
+    backend: text('backend').notNull(),
+    gitSha: text('git_sha').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sweepId, t.host, t.backend, t.gitSha] })],
 );

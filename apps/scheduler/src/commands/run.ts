@@ -76,7 +76,7 @@ export function registerRun(program: Command): void {
         const statuses = flags.retryFailed
           ? (['queued', 'running', 'cancelled', 'failed'] as const)
           : (['queued', 'running', 'cancelled'] as const);
-        const pending = db.trialsOf(plan.sweepId, [...statuses]).filter((t) => inPlan.has(t.id));
+        const pending = db.trialsWithConfig(plan.sweepId, [...statuses]).filter((t) => inPlan.has(t.id));
         // A "running" trial here was left by a runner that died; it resumes from its checkpoint.
         db.setTrialStatus(
           pending.map((t) => t.id),

@@ -37,79 +37,54 @@ export interface ReportData {
 
 const MAX_CURVES = 24;
 
-/** Everything the report shows, computed with aggregate queries (fast on 100k trials). */
+/**
+ * Everything the report shows, from the DB's per-model aggregates: its cost grows with the
+ * number of models, not of trials (100k trials report as fast as 100).
+ */
 export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
   const [summary] = db.sweepSummaries(sweepId);
   if (!summary) throw new Error(`no sweep "${sweepId}" in ${db.file}`);
   const { specJson, ...rest } = summary;
-  const sql = db.sqlite;
+  const keyOf = (m: ModelKey) => `${m.layers}|${m.objective}|${m.k}|${m.latent}`;
+  const paperTable = db.paperTable(sweepId);
 
-  const boundRows = sql
-    .prepare(
-      `select layers, objective, k, latent, evalk, avg(bound) as bound from (
-         select t.layers, t.objective, t.k, t.latent, tb.k as evalk, tb.bound
-           from trials t join test_bounds tb on tb.trial_id = t.id where t.sweep_id = ?
-         union all
-         select t.layers, t.objective, t.k, t.latent, r.eval_k, r.test_bound
-           from trials t join results r on r.trial_id = t.id where t.sweep_id = ?)
-       group by layers, objective, k, latent, evalk order by layers, objective, k, latent, evalk`,
-    )
-    .all(sweepId, sweepId) as (ModelKey & { evalk: number; bound: number })[];
   const curves = new Map<string, BoundCurve>();
-  for (const r of boundRows) {
-    const key = `${r.layers}|${r.objective}|${r.k}|${r.latent}`;
-    let c = curves.get(key);
+  for (const b of db.modelBounds(sweepId)) {
+    let c = curves.get(keyOf(b));
     if (!c) {
-      c = { layers: r.layers, objective: r.objective, k: r.k, latent: r.latent, points: [], fit: undefined };
-      curves.set(key, c);
+      c = { layers: b.layers, objective: b.objective, k: b.k, latent: b.latent, points: [], fit: undefined };
+      curves.set(keyOf(b), c);
     }
-    c.points.push({ k: r.evalk, bound: r.bound });
+    c.points.push({ k: b.evalK, bound: b.bound });
   }
-  for (const c of curves.values()) c.fit = fitInverseK(c.points);
+  for (const c of curves.values()) {
+    c.points.sort((a, b) => a.k - b.k);
+    c.fit = fitInverseK(c.points);
+  }
 
-  // The models with the best test NLL get learning curves (mean over seeds, per epoch).
-  const best = sql
-    .prepare(
-      `select t.layers, t.objective, t.k, t.latent from trials t join results r on r.trial_id = t.id
-        where t.sweep_id = ? group by 1, 2, 3, 4 order by avg(r.test_nll) limit ?`,
-    )
-    .all(sweepId, MAX_CURVES) as ModelKey[];
-  const totalModels = (
-    sql
-      .prepare('select count(*) as n from (select 1 from trials where sweep_id = ? group by layers, objective, k, latent)')
-      .get(sweepId) as {
-      n: number;
+  // Learning curves of the models with the best test NLL (all models while none has finished).
+  const byModel = new Map<string, LearningCurve>();
+  for (const e of db.modelEpochs(sweepId)) {
+    let c = byModel.get(keyOf(e));
+    if (!c) {
+      c = { layers: e.layers, objective: e.objective, k: e.k, latent: e.latent, epochs: [], trainBound: [], trials: 0 };
+      byModel.set(keyOf(e), c);
     }
-  ).n;
-  const curveStmt = sql.prepare(
-    `select e.epoch, avg(e.train_bound) as bound, count(distinct e.trial_id) as trials
-       from trials t join epochs e on e.trial_id = t.id
-      where t.sweep_id = ? and t.layers = ? and t.objective = ? and t.k = ? and t.latent = ?
-      group by e.epoch order by e.epoch`,
-  );
-  // With no finished trial yet, show the running ones.
-  const models =
-    best.length > 0
-      ? best
-      : (sql
-          .prepare('select layers, objective, k, latent from trials where sweep_id = ? group by 1, 2, 3, 4 limit ?')
-          .all(sweepId, MAX_CURVES) as ModelKey[]);
-  const learningCurves: LearningCurve[] = models.map((m) => {
-    const rows = curveStmt.all(sweepId, m.layers, m.objective, m.k, m.latent) as {
-      epoch: number;
-      bound: number;
-      trials: number;
-    }[];
-    return {
-      ...m,
-      epochs: rows.map((r) => r.epoch),
-      trainBound: rows.map((r) => r.bound),
-      trials: Math.max(0, ...rows.map((r) => r.trials)),
-    };
-  });
+    c.epochs.push(e.epoch);
+    c.trainBound.push(e.bound);
+    c.trials = Math.max(c.trials, e.trials);
+  }
+  const rank = new Map(paperTable.map((r) => [keyOf(r), r.nllMean]));
+  const learningCurves = [...byModel.values()]
+    .sort((a, b) => (rank.get(keyOf(a)) ?? Number.POSITIVE_INFINITY) - (rank.get(keyOf(b)) ?? Number.POSITIVE_INFINITY))
+    .slice(0, MAX_CURVES)
+    .map((c) => {
+      const order = c.epochs.map((_, i) => i).sort((a, b) => (c.epochs[a] as number) - (c.epochs[b] as number));
+      return { ...c, epochs: order.map((i) => c.epochs[i] as number), trainBound: order.map((i) => c.trainBound[i] as number) };
+    });
 
   const failed = (
-    sql
+    db.sqlite
       .prepare(
         `select id as trial, objective, layers, k, latent, seed, error from trials
           where sweep_id = ? and status = 'failed' order by id limit 200`,
@@ -120,37 +95,23 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     label: `${f.objective} ${f.layers}L K=${f.k} z=${f.latent} s${f.seed}`,
     error: f.error ?? '',
   }));
-  const totals = sql
-    .prepare(
-      `select coalesce(sum(r.train_seconds), 0) as trainSeconds, coalesce(sum(r.eval_seconds), 0) as evalSeconds,
-              group_concat(distinct r.backend) as backends, group_concat(distinct t.git_sha) as gitShas,
-              group_concat(distinct t.host) as hosts
-         from trials t left join results r on r.trial_id = t.id where t.sweep_id = ?`,
-    )
-    .get(sweepId) as {
-    trainSeconds: number;
-    evalSeconds: number;
-    backends: string | null;
-    gitShas: string | null;
-    hosts: string | null;
-  };
-  const split = (v: string | null) => (v ? v.split(',') : []);
+  const runs = db.sweepRunInfo(sweepId);
 
   return {
     generatedAt: Date.now(),
     sweep: { ...rest, status: sweepStatus(summary), spec: JSON.parse(specJson) as unknown },
-    paperTable: db.paperTable(sweepId),
+    paperTable,
     boundCurves: [...curves.values()],
     learningCurves,
     learningCurvesShown: learningCurves.length,
-    learningCurvesTotal: totalModels,
+    learningCurvesTotal: byModel.size,
     failed,
     totals: {
-      trainSeconds: totals.trainSeconds,
-      evalSeconds: totals.evalSeconds,
-      backends: split(totals.backends),
-      gitShas: [...new Set([...split(totals.gitShas), ...(summary.gitSha ? [summary.gitSha] : [])])],
-      hosts: split(totals.hosts),
+      trainSeconds: runs.trainSeconds,
+      evalSeconds: runs.evalSeconds,
+      backends: runs.backends,
+      gitShas: [...new Set([...runs.gitShas, ...(summary.gitSha ? [summary.gitSha] : [])])],
+      hosts: runs.hosts,
     },
   };
 }
