@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { registerControl } from './commands/control.ts';
+import { registerLaunch } from './commands/launch.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReport } from './commands/report.ts';
 import { registerResults } from './commands/results.ts';
 import { registerRun } from './commands/run.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerWorker } from './commands/worker.ts';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.ts';
 
 export function buildProgram(): Command {
@@ -19,6 +23,10 @@ export function buildProgram(): Command {
   registerResults(program);
   registerQuery(program);
   registerReport(program);
+  registerLaunch(program);
+  registerWorker(program);
+  registerServe(program);
+  registerControl(program);
   return program;
 }
 

@@ -5,3 +5,6 @@ export * from './tsx-exec-argv.ts';
 
 /** Path of the local trial child's entry point, for `fork`. */
 export const TRIAL_CHILD_ENTRY = new URL('./trial-child.ts', import.meta.url);
+export * from './distributed-worker.ts';
+export * from './redis-checkpoint-store.ts';
+export * from './worker-env.ts';

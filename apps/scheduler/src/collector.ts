@@ -1,0 +1,156 @@
+import type { TrialJob, TrialResult } from '@iwae-sweep/core';
+import { type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
+import {
+  connectionOptions,
+  JobPayloadError,
+  QUEUE_NAMES,
+  type ResultEvent,
+  readResultEvent,
+  type SweepQueues,
+} from '@iwae-sweep/queue';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+
+export interface CollectorOptions {
+  db: ResultsDb;
+  queues: SweepQueues;
+  /** Reconcile the DB with Redis this often (and once at start). */
+  reconcileEveryMs?: number;
+  log?: (line: string) => void;
+  /** Called after each event is written (progress displays). */
+  onEvent?: (event: ResultEvent) => void;
+}
+
+/**
+ * The single writer of the results DB in distributed mode. It consumes the results queue
+ * (events persist in Redis while it is down, so none is lost) and writes them with idempotent
+ * upserts, and it reconciles the DB with what Redis holds: results of completed jobs, final
+ * failures, and trials whose job vanished (re-queued).
+ */
+export class Collector {
+  private worker: Worker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: CollectorOptions) {
+    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  async start(): Promise<void> {
+    await this.reconcile();
+    const { queues } = this.opts;
+    this.worker = new Worker(QUEUE_NAMES.results, (job) => this.process(job), {
+      connection: connectionOptions(queues.url, 'worker'),
+      prefix: queues.prefix,
+      // One writer, in order: SQLite has one writer anyway, and events of a trial stay ordered.
+      concurrency: 1,
+      name: 'collector',
+    });
+    this.worker.on('error', (err) => this.log(`collector: ${err.message}`));
+    const every = this.opts.reconcileEveryMs ?? 60_000;
+    this.timer = setInterval(() => void this.reconcile().catch((err) => this.log(`reconcile: ${(err as Error).message}`)), every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.worker?.close();
+  }
+
+  private async process(job: Job): Promise<void> {
+    let event: ResultEvent;
+    try {
+      event = readResultEvent(job);
+    } catch (err) {
+      if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    try {
+      this.apply(event);
+    } catch (err) {
+      // An event for a trial this DB does not know can never be written: keep it failed in Redis.
+      if (err instanceof UnknownEntityError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    this.opts.onEvent?.(event);
+  }
+
+  private apply(event: ResultEvent): void {
+    const { db } = this.opts;
+    switch (event.name) {
+      case 'trial-started': {
+        const p = event.payload;
+        db.trialStarted(p.trialId, { host: p.host, backend: p.backend, workerId: p.workerId, gitSha: p.gitSha });
+        break;
+      }
+      case 'trial-phase':
+        db.trialPhase(
+          event.payload.trialId,
+          event.payload.phase,
+          event.payload.backend ? { backend: event.payload.backend } : {},
+        );
+        break;
+      case 'trial-epoch':
+        db.recordEpoch(event.payload.trialId, event.payload.metrics);
+        break;
+      case 'trial-result':
+        db.recordResult(event.payload.trialId, event.payload.result);
+        break;
+      case 'trial-failed':
+        db.trialFailed(
+          event.payload.trialId,
+          { message: event.payload.error.message, stack: event.payload.error.stack },
+          { final: event.payload.final },
+        );
+        break;
+      case 'trial-cancelled':
+        db.setTrialStatus([event.payload.trialId], 'cancelled');
+        break;
+    }
+  }
+
+  /**
+   * Brings the DB in line with Redis for unfinished trials of active distributed sweeps:
+   * a completed job's result is recorded (its return value holds it), a failed job marks the
+   * trial failed, and a trial whose job is gone (lost, or removed) is queued again.
+   */
+  async reconcile(): Promise<{ recorded: number; failed: number; requeued: number }> {
+    const { db, queues } = this.opts;
+    const out = { recorded: 0, failed: 0, requeued: 0 };
+    for (const sweep of db.sweepSummaries()) {
+      if (sweep.mode !== 'redis' || sweep.state !== 'active' || sweep.queued + sweep.running === 0) continue;
+      const pending = db.trialsWithConfig(sweep.id, ['queued', 'running']);
+      const missing: TrialJob[] = [];
+      for (const t of pending) {
+        const job = await queues.trials.getJob(t.id);
+        if (!job) {
+          // Not in Redis: unless its result event is still waiting to be collected, queue it again.
+          if (!(await queues.results.getJob(`${t.id}-result`))) {
+            missing.push({ sweepId: t.sweepId, trialId: t.id, config: JSON.parse(t.configJson) });
+          }
+          continue;
+        }
+        const state = await job.getState();
+        if (state === 'completed' && job.returnvalue && !(job.returnvalue as { cancelled?: boolean }).cancelled) {
+          if (db.recordResult(t.id, job.returnvalue as TrialResult)) out.recorded++;
+        } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          db.trialFailed(t.id, { message: job.failedReason ?? 'failed', stack: job.stacktrace?.join('\n') }, { final: true });
+          out.failed++;
+        }
+      }
+      if (missing.length > 0) {
+        await queues.enqueueTrials(missing);
+        db.setTrialStatus(
+          missing.map((m) => m.trialId),
+          'queued',
+        );
+        out.requeued += missing.length;
+      }
+    }
+    if (out.recorded + out.failed + out.requeued > 0) {
+      this.log(
+        `reconciled with Redis: ${out.recorded} result(s) recorded, ${out.failed} failure(s), ${out.requeued} trial(s) re-queued`,
+      );
+    }
+    return out;
+  }
+}

@@ -1,0 +1,60 @@
+import { expandSweep, IwaeSweepError, loadSweepSpec } from '@iwae-sweep/core';
+import { ResultsDb } from '@iwae-sweep/db';
+import type { Command } from 'commander';
+import { followSweep } from '../follow-sweep.ts';
+import { launchSweep } from '../launcher.ts';
+import { dbPath } from '../open-db.ts';
+import { addRedisFlags, openQueues, type RedisFlags } from '../redis-flags.ts';
+
+interface LaunchFlags extends RedisFlags {
+  db?: string;
+  follow?: boolean;
+}
+
+async function launch(specFile: string, flags: LaunchFlags, requireExisting: boolean): Promise<void> {
+  const plan = expandSweep(loadSweepSpec(specFile));
+  const db = ResultsDb.open(dbPath(flags.db));
+  try {
+    if (requireExisting && !db.getSweep(plan.sweepId)) {
+      throw new IwaeSweepError('no_sweep', `sweep "${plan.sweepId}" does not exist in ${db.file}: use \`launch\` to start it`);
+    }
+    const queues = await openQueues(flags);
+    try {
+      const s = await launchSweep(db, queues, plan);
+      process.stderr.write(
+        `sweep ${plan.sweepId}: ${s.total} trials (${s.added} new), ${s.queued} queued in Redis, ${s.alreadyDone} already done\n`,
+      );
+      if (flags.follow) await followSweep(db, queues, plan.sweepId);
+      else
+        process.stderr.write(
+          'results are collected by `iwae-sweep serve` (or `launch --follow`); start workers with `iwae-sweep worker`\n',
+        );
+    } finally {
+      await queues.close();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+export function registerLaunch(program: Command): void {
+  addRedisFlags(
+    program
+      .command('launch')
+      .description("queue a sweep's trials in Redis for workers on any machine (re-launching never duplicates work)")
+      .argument('<spec>', 'sweep spec (YAML)')
+      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .option('--follow', 'collect results here and show progress until the sweep ends'),
+    true,
+  ).action((spec: string, flags: LaunchFlags) => launch(spec, flags, false));
+
+  addRedisFlags(
+    program
+      .command('add')
+      .description('add the new trials of an extended spec to a running sweep (same name)')
+      .argument('<spec>', 'sweep spec (YAML) with the same name as the running sweep')
+      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .option('--follow', 'collect results here and show progress until the sweep ends'),
+    true,
+  ).action((spec: string, flags: LaunchFlags) => launch(spec, flags, true));
+}

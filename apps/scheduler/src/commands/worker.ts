@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { RedisConnectionError } from '@iwae-sweep/queue';
+import { DistributedWorker } from '@iwae-sweep/worker';
+import type { Command } from 'commander';
+import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
+import { gitSha } from '../git-sha.ts';
+import { addRedisFlags, prefixOf, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
+
+interface WorkerFlags extends RedisFlags {
+  concurrency: string;
+  gpu?: string;
+  backend?: string;
+  checkpoints?: string;
+  lockDuration: string;
+}
+
+/** sysexits EX_CONFIG: a configuration error that restarting will not fix (systemd: RestartPreventExitStatus). */
+export const EXIT_CONFIG = 78;
+
+export function registerWorker(program: Command): void {
+  addRedisFlags(
+    program
+      .command('worker')
+      .description('pull trials from Redis and run them here (CPU or GPU); SIGTERM hands running trials back at their next epoch')
+      .option('--concurrency <n>', 'trials at once (one process each; on a GPU, several small trials share it)', '1')
+      .option('--gpu <index>', "pin this worker's trials to one GPU (use with --backend tensorflow-gpu)")
+      .option(
+        '--backend <name>',
+        "compute backend: auto, wasm, cpu, tensorflow, tensorflow-gpu (default: the sweep's, else auto)",
+      )
+      .option(
+        '--checkpoints <dir|redis>',
+        'where checkpoints go: a directory every worker shares, or "redis" (default: $IWAE_SWEEP_CHECKPOINTS or ./.iwae-sweep/checkpoints)',
+      )
+      .option('--lock-duration <ms>', 'job lock: a worker silent this long loses its trial to another', '30000'),
+    true,
+  ).action(async (flags: WorkerFlags) => {
+    const url = requireRedisUrl(flags);
+    const concurrency = parseNumberFlag('--concurrency', flags.concurrency, { integer: true, min: 1 });
+    const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
+    const backend = flags.backend ? parseBackendFlag(flags.backend) : undefined;
+    const lockDurationMs = parseNumberFlag('--lock-duration', flags.lockDuration, { integer: true, min: 1000 });
+    const where = flags.checkpoints ?? process.env.IWAE_SWEEP_CHECKPOINTS ?? '.iwae-sweep/checkpoints';
+    const checkpoints = where === 'redis' ? 'redis' : resolve(where);
+    let worker: DistributedWorker;
+    try {
+      worker = await DistributedWorker.start({
+        url,
+        prefix: prefixOf(flags),
+        concurrency,
+        backend,
+        gpu,
+        checkpoints,
+        gitSha: gitSha(),
+        lockDurationMs,
+        stalledIntervalMs: Math.max(1000, Math.floor(lockDurationMs)),
+      });
+    } catch (err) {
+      if (err instanceof RedisConnectionError) {
+        process.stderr.write(`error: ${err.message}\n`);
+        process.exit(EXIT_CONFIG);
+      }
+      throw err;
+    }
+    await new Promise<void>((done) => {
+      let signals = 0;
+      const stop = (sig: string) => {
+        if (++signals > 1) process.exit(1);
+        process.stderr.write(`${sig}: stopping; running trials go back to the queue at their next epoch\n`);
+        void worker.stop().then(done);
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+  });
+}

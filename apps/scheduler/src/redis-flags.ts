@@ -1,0 +1,53 @@
+import { ValidationError } from '@iwae-sweep/core';
+import { DEFAULT_PREFIX, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
+import type { Command } from 'commander';
+import { env } from './env.ts';
+
+export interface RedisFlags {
+  redis?: string;
+  prefix?: string;
+}
+
+export function addRedisFlags(cmd: Command, required: boolean): Command {
+  return cmd
+    .option(
+      '--redis <url>',
+      `Redis URL, redis://[:password@]host:port[/db] or rediss:// (default: $IWAE_SWEEP_REDIS_URL)${required ? '' : '; without it, local mode'}`,
+    )
+    .option('--prefix <name>', `namespace of the queues in Redis (default: $IWAE_SWEEP_PREFIX or ${DEFAULT_PREFIX})`);
+}
+
+/** The Redis URL from the flag or the environment, checked for shape; undefined if neither. */
+export function redisUrl(flags: RedisFlags): string | undefined {
+  const url = flags.redis ?? env().IWAE_SWEEP_REDIS_URL;
+  if (url === undefined) return undefined;
+  try {
+    redisOptionsFromUrl(url);
+  } catch (err) {
+    throw new ValidationError('command-line flags', [
+      {
+        field: '--redis',
+        value: url.replace(/:[^:@/]*@/, ':***@'),
+        expected: (err as Error).message.replace(/^.*expected /, ''),
+      },
+    ]);
+  }
+  return url;
+}
+
+export function requireRedisUrl(flags: RedisFlags): string {
+  const url = redisUrl(flags);
+  if (!url)
+    throw new ValidationError('command-line flags', [
+      { field: '--redis', value: undefined, expected: 'a Redis URL (or set IWAE_SWEEP_REDIS_URL)' },
+    ]);
+  return url;
+}
+
+export function prefixOf(flags: RedisFlags): string {
+  return flags.prefix ?? process.env.IWAE_SWEEP_PREFIX ?? DEFAULT_PREFIX;
+}
+
+export function openQueues(flags: RedisFlags): Promise<SweepQueues> {
+  return SweepQueues.open({ url: requireRedisUrl(flags), prefix: prefixOf(flags) });
+}

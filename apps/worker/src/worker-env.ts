@@ -1,0 +1,26 @@
+import { backendNameSchema, ValidationError, zodProblems } from '@iwae-sweep/core';
+import { z } from 'zod';
+
+/**
+ * What a sandboxed trial process learns from its parent worker, through the environment
+ * (BullMQ forks it; there is no other channel at start). Validated once, at start.
+ */
+const schema = z.object({
+  IWAE_SWEEP_REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' }),
+  IWAE_SWEEP_PREFIX: z.string().min(1),
+  /** "redis", or a directory every worker can reach (shared filesystem). */
+  IWAE_SWEEP_CHECKPOINTS: z.string().min(1),
+  IWAE_SWEEP_WORKER_ID: z.string().min(1),
+  IWAE_SWEEP_HOST: z.string().min(1),
+  IWAE_SWEEP_BACKEND: backendNameSchema.optional(),
+  IWAE_SWEEP_GPU: z.coerce.number().int().min(0).optional(),
+  IWAE_SWEEP_GIT_SHA: z.string().optional(),
+});
+export type WorkerEnv = z.infer<typeof schema>;
+
+export function workerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const picked = Object.fromEntries(Object.entries(source).filter(([k, v]) => k.startsWith('IWAE_SWEEP_') && v !== ''));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) throw new ValidationError('worker environment', zodProblems(parsed.error, picked));
+  return parsed.data;
+}

@@ -1,0 +1,193 @@
+import type { TrialJob } from '@iwae-sweep/core';
+import { type Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { QUEUE_NAMES } from './job-catalog.ts';
+import { jobSpec } from './job-io.ts';
+import { connectionOptions, openRedis } from './redis-connection.ts';
+
+export interface QueueConfig {
+  /** redis:// or rediss:// URL, with password if any. */
+  url: string;
+  /** Namespace of every key (BullMQ prefix); one deployment, one prefix. */
+  prefix?: string;
+}
+
+export const DEFAULT_PREFIX = 'iwae-sweep';
+
+const controlMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('cancel'), sweepId: z.string() }),
+  z.object({ type: z.literal('resume'), sweepId: z.string() }),
+]);
+export type ControlMessage = z.infer<typeof controlMessageSchema>;
+
+/** States a trial job can wait in before a worker takes it. */
+const WAITING_STATES = ['waiting', 'prioritized', 'delayed'] as const;
+
+/**
+ * The scheduler's handle on Redis: the trials queue (work), the results queue (events back),
+ * and the control channel that carries cancellations to workers on other machines (BullMQ's
+ * own cancelJob reaches only the local worker). A cancelled sweep is also recorded in a set,
+ * so that a worker that starts later, or missed the message, still sees it.
+ */
+export class SweepQueues {
+  readonly prefix: string;
+
+  private constructor(
+    readonly url: string,
+    prefix: string,
+    readonly trials: Queue,
+    readonly results: Queue,
+    readonly redis: Redis,
+  ) {
+    this.prefix = prefix;
+  }
+
+  static async open(cfg: QueueConfig): Promise<SweepQueues> {
+    const prefix = cfg.prefix ?? DEFAULT_PREFIX;
+    const redis = await openRedis(cfg.url);
+    const opts = { connection: connectionOptions(cfg.url, 'producer'), prefix };
+    return new SweepQueues(cfg.url, prefix, new Queue(QUEUE_NAMES.trials, opts), new Queue(QUEUE_NAMES.results, opts), redis);
+  }
+
+  get controlChannel(): string {
+    return controlChannel(this.prefix);
+  }
+
+  private get cancelledKey(): string {
+    return `${this.prefix}:control:cancelled`;
+  }
+
+  /** Queues trial jobs (job id = trial id: a job that exists is not added twice). */
+  async enqueueTrials(jobs: TrialJob[], opts: { priority?: number } = {}): Promise<void> {
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await this.trials.addBulk(
+        jobs.slice(i, i + 1000).map((data) => ({
+          name: 'trial' as const,
+          data,
+          opts: jobSpec('trial', data, opts.priority ? { priority: opts.priority } : {}),
+        })),
+      );
+    }
+  }
+
+  /**
+   * Removes a sweep's jobs that no worker has taken yet; returns their trial ids. A job taken
+   * while this runs is missed here, and stopped by the worker, which checks the cancel flag.
+   */
+  async removeWaitingJobs(sweepId: string): Promise<string[]> {
+    const matching: Job[] = [];
+    const page = 1000;
+    for (let start = 0; ; start += page) {
+      const jobs = (await this.trials.getJobs([...WAITING_STATES], start, start + page - 1)) as (Job | undefined)[];
+      for (const job of jobs) if (job && (job.data as Partial<TrialJob>).sweepId === sweepId) matching.push(job);
+      if (jobs.length < page) break;
+    }
+    const removed: string[] = [];
+    for (const job of matching) {
+      try {
+        await job.remove();
+        removed.push(job.id as string);
+      } catch {
+        // Taken by a worker meanwhile (locked): the cancel flag stops it.
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Removes finished (completed or failed) jobs of these trials, so that they can be queued
+   * again: a job id that still exists is never added twice.
+   */
+  async clearFinishedJobs(trialIds: string[]): Promise<number> {
+    let removed = 0;
+    for (const id of trialIds) {
+      const job = await this.trials.getJob(id);
+      if (!job) continue;
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed') {
+        await job.remove();
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Cancels a sweep everywhere: waiting jobs go, running trials stop at their next epoch. */
+  async cancelSweep(sweepId: string): Promise<string[]> {
+    await this.redis.sadd(this.cancelledKey, sweepId);
+    await this.publish({ type: 'cancel', sweepId });
+    return this.removeWaitingJobs(sweepId);
+  }
+
+  /** Clears a sweep's cancellation (before it is launched again). */
+  async clearCancel(sweepId: string): Promise<void> {
+    await this.redis.srem(this.cancelledKey, sweepId);
+    await this.publish({ type: 'resume', sweepId });
+  }
+
+  async isCancelled(sweepId: string): Promise<boolean> {
+    return (await this.redis.sismember(this.cancelledKey, sweepId)) === 1;
+  }
+
+  private async publish(msg: ControlMessage): Promise<void> {
+    await this.redis.publish(this.controlChannel, JSON.stringify(msg));
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.trials.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+  }
+
+  /** Worker connections on the trials queue (one per worker process and blocking connection). */
+  async workers(): Promise<{ name: string; addr: string; age: number }[]> {
+    const list = (await this.trials.getWorkers()) as { name?: string; addr?: string; age?: string }[];
+    return list.map((w) => ({ name: w.name ?? '', addr: w.addr ?? '', age: Number(w.age ?? 0) }));
+  }
+
+  /** Deletes every key of this deployment's queues (tests and `reset`). */
+  async obliterate(): Promise<void> {
+    await this.trials.obliterate({ force: true });
+    await this.results.obliterate({ force: true });
+    await this.redis.del(this.cancelledKey);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.trials.close(), this.results.close()]);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+export function controlChannel(prefix: string): string {
+  return `${prefix}:control`;
+}
+
+/**
+ * Listens to the control channel on a dedicated connection (a subscribed connection can do
+ * nothing else). Malformed messages are ignored.
+ */
+export async function subscribeControl(
+  url: string,
+  prefix: string,
+  onMessage: (msg: ControlMessage) => void,
+): Promise<() => Promise<void>> {
+  const sub = new Redis({ ...connectionOptions(url, 'worker'), lazyConnect: true });
+  sub.on('error', () => undefined); // reconnects by itself; errors surface on the main connections
+  await sub.connect();
+  await sub.subscribe(controlChannel(prefix));
+  sub.on('message', (_channel, text: string) => {
+    try {
+      const parsed = controlMessageSchema.safeParse(JSON.parse(text));
+      if (parsed.success) onMessage(parsed.data);
+    } catch {
+      // not JSON: ignore
+    }
+  });
+  return async () => {
+    await sub.quit().catch(() => sub.disconnect());
+  };
+}
+
+/** The set of cancelled sweeps, read by workers before and during a trial. */
+export async function cancelledSweeps(redis: Redis, prefix: string): Promise<Set<string>> {
+  return new Set(await redis.smembers(`${prefix}:control:cancelled`));
+}
