@@ -35,7 +35,11 @@ export function expectedOf(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `no unknown keys (unknown: ${issue.keys.join(', ')})`;
     case 'invalid_format':
-      return `a string in ${issue.format} format`;
+      // A custom message (set where the schema is defined) says it best.
+      if (!issue.message.startsWith('Invalid')) return issue.message;
+      return issue.format === 'regex' && 'pattern' in issue
+        ? `a string matching ${String(issue.pattern)}`
+        : `a string in ${issue.format} format`;
     case 'invalid_union':
       return 'a valid value for this field';
     default:

@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { OwnRedis } from '../helpers/redis-server.ts';
+import { assertExactlyOnce, deletePrefix, readTrials, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
+
+const SHARED = 'redis://127.0.0.1:6379';
+// One trial of several ~1 s epochs: long enough to be killed part-way.
+const SPEC = `name: faults
+base: { trainSize: 1500, testSize: 20, batchSize: 100, epochs: 5, evalK: 20 }
+grid:
+  k: [10]
+  objective: [iwae]
+`;
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function setup(label: string, url = SHARED) {
+  const tmp = tempDir(label);
+  const prefix = uniquePrefix(label);
+  const env = { IWAE_SWEEP_PREFIX: prefix, IWAE_SWEEP_REDIS_URL: url };
+  const procs: ReturnType<typeof startCli>[] = [];
+  cleanups.push(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await deletePrefix(url, prefix).catch(() => undefined);
+    tmp.cleanup();
+  });
+  const start = (args: string[]) => {
+    const p = startCli(args, { env });
+    procs.push(p);
+    return p;
+  };
+  return { tmp, env, db: `${tmp.dir}/iwae.db`, spec: tmp.file('faults.yaml', SPEC), start, ckpt: `${tmp.dir}/ckpt` };
+}
+
+const oneTrial = (db: string) => readTrials(db, 'faults')[0];
+const childrenOf = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+
+describe('fault tolerance with real processes killed by SIGKILL', () => {
+  it('a worker killed mid-trial: another worker resumes the trial from its checkpoint', async () => {
+    const s = setup('kill-worker');
+    expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
+    s.start(['serve', '--db', s.db]);
+    const a = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '2000']);
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs on worker A');
+    a.kill('SIGKILL');
+    const b = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '2000']);
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done on worker B');
+    expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
+    withDb(s.db, (d) => {
+      const [r] = d.results({ sweepId: 'faults' });
+      const t = d.getTrial(r?.trial as string);
+      expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
+      expect(t?.workerId).toContain(String(b.pid));
+    });
+  });
+
+  it('the sandboxed trial process killed: the job is retried and resumes from its checkpoint', async () => {
+    const s = setup('kill-child');
+    expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
+    s.start(['serve', '--db', s.db]);
+    const w = s.start(['worker', '--checkpoints', s.ckpt]);
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs');
+    const kids = childrenOf(w.pid as number);
+    expect(kids.length).toBeGreaterThan(0);
+    for (const k of kids) process.kill(k, 'SIGKILL');
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done after a retry');
+    expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
+    withDb(s.db, (d) => {
+      const t = d.trialsOf('faults')[0];
+      expect(t?.attempts).toBe(2);
+      expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('the collector killed and restarted: no epoch and no result is lost', async () => {
+    const s = setup('kill-collector');
+    expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
+    const c1 = s.start(['serve', '--db', s.db]);
+    s.start(['worker', '--checkpoints', s.ckpt]);
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 1, 90_000, 'the first epoch collected');
+    c1.kill('SIGKILL');
+    // The trial finishes while no collector runs: its events wait in Redis.
+    await new Promise((r) => setTimeout(r, 9000));
+    expect(oneTrial(s.db)?.status).not.toBe('done');
+    s.start(['serve', '--db', s.db]);
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 90_000, 'the restarted collector to catch up');
+    expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
+  });
+
+  it('Redis (with AOF) killed and restarted mid-sweep: workers and collector reconnect, nothing is lost', async () => {
+    const redis = await OwnRedis.start({ aof: true });
+    cleanups.push(() => redis.stop());
+    const s = setup('kill-redis', redis.url);
+    expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
+    s.start(['serve', '--db', s.db]);
+    s.start(['worker', '--checkpoints', 'redis']);
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs');
+    await redis.restart();
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 150_000, 'the trial done after the Redis restart');
+    expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { assertExactlyOnce, deletePrefix, readTrials, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
+
+const REDIS = 'redis://127.0.0.1:6379';
+const prefix = uniquePrefix('racing');
+const tmp = tempDir('dist-racing');
+const env = { IWAE_SWEEP_PREFIX: prefix, IWAE_SWEEP_REDIS_URL: REDIS };
+const spec = tmp.file(
+  'race.yaml',
+  `name: race
+base: { trainSize: 200, testSize: 20, batchSize: 50, epochs: 2, evalK: 20, evalKs: [1, 5] }
+grid:
+  k: [1, 2, 3, 4, 5, 6]
+  objective: [iwae]
+`,
+);
+const db = `${tmp.dir}/iwae.db`;
+const procs: ReturnType<typeof startCli>[] = [];
+afterAll(async () => {
+  for (const p of procs) p.kill('SIGKILL');
+  await deletePrefix(REDIS, prefix);
+  tmp.cleanup();
+});
+
+describe('a distributed sweep on real Redis with two racing workers', () => {
+  it('runs every trial exactly once and records every epoch exactly once', async () => {
+    const launched = await runCli(['launch', spec, '--db', db], { env });
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(launched.stderr).toMatch(/sweep race: 6 trials \(6 new\), 6 queued in Redis, 0 already done/);
+
+    procs.push(startCli(['serve', '--db', db], { env }));
+    for (let i = 0; i < 2; i++)
+      procs.push(startCli(['worker', '--concurrency', '1', '--checkpoints', `${tmp.dir}/ckpt`], { env }));
+    await waitFor(() => readTrials(db, 'race').filter((t) => t.status === 'done').length === 6, 120_000, 'all 6 trials done');
+
+    expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 6, epochs: 12 });
+    withDb(db, (d) => {
+      const trials = d.trialsOf('race');
+      // Each trial was taken by exactly one worker, once; both workers took some.
+      expect(trials.every((t) => t.attempts === 1)).toBe(true);
+      expect(new Set(trials.map((t) => t.workerId)).size).toBe(2);
+      for (const r of d.results({ sweepId: 'race' })) {
+        expect(r.testBoundsByK['1']).toBeLessThan(r.testBoundsByK['5'] as number);
+      }
+    });
+  });
+
+  it('re-launching the same spec queues nothing and changes nothing', async () => {
+    const again = await runCli(['launch', spec, '--db', db], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/6 trials \(0 new\), 0 queued in Redis, 6 already done/);
+    expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 6, epochs: 12 });
+  });
+
+  it('`add` queues only the new trials of an extended spec', async () => {
+    const extended = tmp.file(
+      'race2.yaml',
+      (await import('node:fs')).readFileSync(spec, 'utf8').replace('k: [1, 2, 3, 4, 5, 6]', 'k: [1, 2, 3, 4, 5, 6, 7]'),
+    );
+    const added = await runCli(['add', extended, '--db', db], { env });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toMatch(/7 trials \(1 new\), 1 queued in Redis, 6 already done/);
+    await waitFor(() => readTrials(db, 'race').filter((t) => t.status === 'done').length === 7, 60_000, 'the added trial done');
+    expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 7, epochs: 14 });
+    const status = await runCli(['status', '--db', db, '--sweep', 'race']);
+    expect(status.stdout).toMatch(/race\s+redis\s+done\s+7\s+7/);
+  });
+});
