@@ -93,3 +93,45 @@ describe('resuming a local sweep after the runner is killed with SIGKILL', () =>
     }
   });
 });
+
+describe('cancelling a local sweep from another terminal', () => {
+  it('`cancel` stops the runner: running and queued trials end cancelled', async () => {
+    const cancelSpec = tmp.file(
+      'cancel.yaml',
+      `name: cancelme
+base: { trainSize: 3000, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
+grid:
+  k: [10, 11, 12]
+  objective: [iwae]
+`,
+    );
+    const cdb = `${tmp.dir}/cancel.db`;
+    const runner = startCli(['run', cancelSpec, '--db', cdb, '--workers', '1', '--progress', 'lines']);
+    await waitFor(
+      () => {
+        try {
+          const d = ResultsDb.open(cdb);
+          try {
+            return d.trialsOf('cancelme').some((t) => t.epochsDone >= 1);
+          } finally {
+            d.close();
+          }
+        } catch {
+          return false;
+        }
+      },
+      90_000,
+      'an epoch',
+    );
+    const cancel = await runCli(['cancel', 'cancelme', '--db', cdb]);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const out = await runner.output;
+    expect(out.stderr).toMatch(/sweep cancelme cancelled after/);
+    const d = ResultsDb.open(cdb);
+    try {
+      expect(d.trialsOf('cancelme').map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    } finally {
+      d.close();
+    }
+  });
+});

@@ -30,6 +30,8 @@ export interface LocalRunSummary {
   done: number;
   failed: number;
   interrupted: boolean;
+  /** The sweep was cancelled (by `cancel` or the dashboard) while this run went on. */
+  cancelled: boolean;
   seconds: number;
 }
 
@@ -54,7 +56,16 @@ export class LocalRunner {
   private startupCrashes = 0;
   private fatal: Error | undefined;
   private finished!: () => void;
-  private readonly summary: LocalRunSummary = { started: 0, done: 0, failed: 0, interrupted: false, seconds: 0 };
+  private readonly summary: LocalRunSummary = {
+    started: 0,
+    done: 0,
+    failed: 0,
+    interrupted: false,
+    cancelled: false,
+    seconds: 0,
+  };
+  private paused = false;
+  private stateTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private readonly flopsTotal: number;
   private flopsDone = 0;
@@ -75,11 +86,14 @@ export class LocalRunner {
     });
     const onAbort = () => void this.stop();
     this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // `cancel` and `pause` (CLI or dashboard) change the sweep's state in the DB: follow it.
+    this.stateTimer = setInterval(() => this.followState(), 1000);
     try {
       const n = Math.max(1, Math.min(this.opts.workers, this.queue.length));
       for (let slot = 1; slot <= n; slot++) this.spawn(slot);
       await done;
     } finally {
+      clearInterval(this.stateTimer);
       this.opts.signal?.removeEventListener('abort', onAbort);
       await Promise.all([...this.children].map((c) => c.stop()));
     }
@@ -105,8 +119,22 @@ export class LocalRunner {
     };
   }
 
+  private followState(): void {
+    const state = this.opts.db.getSweep(this.opts.sweepId)?.state;
+    if (state === 'cancelled' && !this.stopping) {
+      this.summary.cancelled = true;
+      const running = [...this.children].map((c) => c.trialId).filter((id): id is string => id !== undefined);
+      const queued = this.queue.splice(0).map((t) => t.id);
+      void this.stop(false).then(() => this.opts.db.setTrialStatus([...running, ...queued], 'cancelled'));
+      return;
+    }
+    const wasPaused = this.paused;
+    this.paused = state === 'paused';
+    if (wasPaused && !this.paused) this.dispatch();
+  }
+
   private dispatch(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.paused) return;
     for (const child of this.ready) {
       if (child.busy || !child.alive) continue;
       const t = this.queue.shift();
@@ -124,6 +152,11 @@ export class LocalRunner {
       child.run(this.job(t), this.checkpointDir, this.opts.backend);
     }
     if (this.queue.length === 0 && ![...this.children].some((c) => c.busy)) this.finished();
+  }
+
+  /** Whether the sweep is paused: running trials go on, no new one starts. */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   private onMessage(child: TrialChild, msg: FromChild): void {

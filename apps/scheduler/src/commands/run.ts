@@ -103,9 +103,11 @@ export function registerRun(program: Command): void {
           signal: controller.signal,
         }).run();
         display.stop(
-          summary.interrupted
-            ? `interrupted after ${formatSeconds(summary.seconds)}: ${summary.done} trial(s) finished in this run`
-            : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed in this run (${formatSeconds(summary.seconds)})`,
+          summary.cancelled
+            ? `sweep ${plan.sweepId} cancelled after ${formatSeconds(summary.seconds)}`
+            : summary.interrupted
+              ? `interrupted after ${formatSeconds(summary.seconds)}: ${summary.done} trial(s) finished in this run`
+              : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed in this run (${formatSeconds(summary.seconds)})`,
         );
         const rows = db.results({ sweepId: plan.sweepId });
         process.stdout.write(render('table', rows, resultColumns(rows)));
