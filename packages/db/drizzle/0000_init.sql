@@ -10,6 +10,7 @@ CREATE TABLE `epochs` (
 	FOREIGN KEY (`trial_id`) REFERENCES `trials`(`id`) ON UPDATE no action ON DELETE no action
 ) WITHOUT ROWID;
 --> statement-breakpoint
+CREATE INDEX `epochs_recorded` ON `epochs` (`recorded_at`);--> statement-breakpoint
 CREATE TABLE `model_bounds` (
 	`sweep_id` text NOT NULL,
 	`layers` integer NOT NULL,
@@ -125,4 +126,5 @@ CREATE INDEX `trials_sweep_status` ON `trials` (`sweep_id`,`status`,`flops`,`epo
 CREATE INDEX `trials_model` ON `trials` (`sweep_id`,`layers`,`objective`,`k`);--> statement-breakpoint
 CREATE INDEX `trials_latent` ON `trials` (`latent`);--> statement-breakpoint
 CREATE INDEX `trials_nll` ON `trials` (`sweep_id`,`test_nll`);--> statement-breakpoint
+CREATE INDEX `trials_sweep_updated` ON `trials` (`sweep_id`,`updated_at`);--> statement-breakpoint
 CREATE INDEX `trials_seed` ON `trials` (`seed`);

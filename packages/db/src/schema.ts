@@ -83,6 +83,8 @@ export const trials = sqliteTable(
     index('trials_model').on(t.sweepId, t.layers, t.objective, t.k),
     index('trials_latent').on(t.latent),
     index('trials_nll').on(t.sweepId, t.testNll),
+    // Live views poll "what changed since" per sweep.
+    index('trials_sweep_updated').on(t.sweepId, t.updatedAt),
     index('trials_seed').on(t.seed),
   ],
 );
@@ -99,8 +101,8 @@ export const trialConfigs = sqliteTable('trial_configs', {
 });
 
 /**
- * Per-epoch metrics. The migration creates this table WITHOUT ROWID (edited by hand: drizzle-kit
- * cannot express it), so a trial's epochs are stored together and read in one range scan.
+ * Per-epoch metrics. The migration creates this table WITHOUT ROWID (generate-migration.mjs adds it:
+ * drizzle-kit cannot express it), so a trial's epochs are stored together and read in one range scan.
  */
 export const epochs = sqliteTable(
   'epochs',
@@ -115,7 +117,7 @@ export const epochs = sqliteTable(
     learningRate: real('learning_rate').notNull(),
     recordedAt: integer('recorded_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.trialId, t.epoch] })],
+  (t) => [primaryKey({ columns: [t.trialId, t.epoch] }), index('epochs_recorded').on(t.recordedAt)],
 );
 
 /*
