@@ -164,6 +164,135 @@ export class ResultsDb {
     this.db = drizzle(this.sqlite, { schema });
   }
 
+  /**
+   * The writes that run per event (epochs, starts, results), prepared once: building and
+   * compiling them per call cost ~10× the write itself.
+   */
+  private stmts: ReturnType<ResultsDb['prepareStatements']> | undefined;
+  private get st() {
+    this.stmts ??= this.prepareStatements();
+    return this.stmts;
+  }
+
+  private prepareStatements() {
+    const p = sql.placeholder;
+    const modelKey = { sweepId: p('sweepId'), layers: p('layers'), objective: p('objective'), k: p('k'), latent: p('latent') };
+    return {
+      modelOf: this.sqlite.prepare(
+        'select sweep_id as sweepId, layers, objective, k, latent, host, git_sha as gitSha from trials where id = ?',
+      ),
+      started: this.db
+        .update(trials)
+        .set({
+          status: 'running',
+          attempts: sql`${trials.attempts} + 1`,
+          phase: 'loading',
+          startedAt: sql`${p('now')}`,
+          finishedAt: null,
+          host: sql`${p('host')}`,
+          backend: sql`${p('backend')}`,
+          workerId: sql`${p('workerId')}`,
+          gitSha: sql`${p('gitSha')}`,
+          error: null,
+          errorStack: null,
+          updatedAt: sql`${p('now')}`,
+        })
+        .where(and(eq(trials.id, sql.placeholder('id')), ne(trials.status, 'done')))
+        .prepare(),
+      phase: this.db
+        .update(trials)
+        .set({
+          phase: sql`${p('phase')}`,
+          backend: sql`coalesce(${p('backend')}, ${trials.backend})`,
+          updatedAt: sql`${p('now')}`,
+        })
+        .where(and(eq(trials.id, sql.placeholder('id')), ne(trials.status, 'done')))
+        .prepare(),
+      insertEpoch: this.db
+        .insert(epochs)
+        .values({
+          trialId: p('trialId'),
+          epoch: p('epoch'),
+          trainBound: p('trainBound'),
+          seconds: p('seconds'),
+          examplesPerSecond: p('examplesPerSecond'),
+          learningRate: p('learningRate'),
+          recordedAt: p('now'),
+        })
+        .onConflictDoNothing()
+        .prepare(),
+      epochProgress: this.db
+        .update(trials)
+        .set({ epochsDone: sql`${p('epoch')}`, lastTrainBound: sql`${p('trainBound')}`, updatedAt: sql`${p('now')}` })
+        .where(and(eq(trials.id, sql.placeholder('id')), sql`${trials.epochsDone} < ${p('epoch')}`))
+        .prepare(),
+      modelEpoch: this.db
+        .insert(modelEpochs)
+        .values({ ...modelKey, epoch: p('epoch'), boundSum: p('bound'), n: 1 })
+        .onConflictDoUpdate({
+          target: [
+            modelEpochs.sweepId,
+            modelEpochs.layers,
+            modelEpochs.objective,
+            modelEpochs.k,
+            modelEpochs.latent,
+            modelEpochs.epoch,
+          ],
+          set: { boundSum: sql`${modelEpochs.boundSum} + ${p('bound')}`, n: sql`${modelEpochs.n} + 1` },
+        })
+        .prepare(),
+      modelStat: this.db
+        .insert(modelStats)
+        .values({
+          ...modelKey,
+          trials: 1,
+          nllSum: p('nll'),
+          nllSq: p('nllSq'),
+          unitsSum: p('units'),
+          unitsSq: p('unitsSq'),
+          units1Sum: p('units1'),
+          units2Sum: p('units2'),
+          trainSeconds: p('trainSeconds'),
+          evalSeconds: p('evalSeconds'),
+        })
+        .onConflictDoUpdate({
+          target: [modelStats.sweepId, modelStats.layers, modelStats.objective, modelStats.k, modelStats.latent],
+          set: {
+            trials: sql`${modelStats.trials} + 1`,
+            nllSum: sql`${modelStats.nllSum} + ${p('nll')}`,
+            nllSq: sql`${modelStats.nllSq} + ${p('nllSq')}`,
+            unitsSum: sql`${modelStats.unitsSum} + ${p('units')}`,
+            unitsSq: sql`${modelStats.unitsSq} + ${p('unitsSq')}`,
+            units1Sum: sql`${modelStats.units1Sum} + ${p('units1')}`,
+            units2Sum: sql`${modelStats.units2Sum} + ${p('units2')}`,
+            trainSeconds: sql`${modelStats.trainSeconds} + ${p('trainSeconds')}`,
+            evalSeconds: sql`${modelStats.evalSeconds} + ${p('evalSeconds')}`,
+          },
+        })
+        .prepare(),
+      modelBound: this.db
+        .insert(modelBounds)
+        .values({ ...modelKey, evalK: p('evalK'), boundSum: p('bound'), n: 1 })
+        .onConflictDoUpdate({
+          target: [
+            modelBounds.sweepId,
+            modelBounds.layers,
+            modelBounds.objective,
+            modelBounds.k,
+            modelBounds.latent,
+            modelBounds.evalK,
+          ],
+          set: { boundSum: sql`${modelBounds.boundSum} + ${p('bound')}`, n: sql`${modelBounds.n} + 1` },
+        })
+        .prepare(),
+      sweepRun: this.db
+        .insert(sweepRuns)
+        .values({ sweepId: p('sweepId'), host: p('host'), backend: p('backend'), gitSha: p('gitSha') })
+        .onConflictDoNothing()
+        .prepare(),
+    };
+  }
+
   /** Opens (creating and migrating if needed) a results DB. */
   static open(file: string, opts: { readonly?: boolean } = {}): ResultsDb {
     const rdb = new ResultsDb(file, opts.readonly ?? false);
@@ -273,34 +402,20 @@ export class ResultsDb {
   trialStarted(trialId: string, info: TrialStart = {}, now = Date.now()): void {
     this.requireTrial(trialId);
     this.run(`marking ${trialId} running`, () =>
-      this.db
-        .update(trials)
-        .set({
-          status: 'running',
-          attempts: sql`${trials.attempts} + 1`,
-          phase: 'loading',
-          startedAt: now,
-          finishedAt: null,
-          host: info.host ?? null,
-          backend: info.backend ?? null,
-          workerId: info.workerId ?? null,
-          gitSha: info.gitSha ?? null,
-          error: null,
-          errorStack: null,
-          updatedAt: now,
-        })
-        .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
-        .run(),
+      this.st.started.run({
+        id: trialId,
+        now,
+        host: info.host ?? null,
+        backend: info.backend ?? null,
+        workerId: info.workerId ?? null,
+        gitSha: info.gitSha ?? null,
+      }),
     );
   }
 
   trialPhase(trialId: string, phase: string, info: { backend?: string } = {}, now = Date.now()): void {
     this.run(`recording phase of ${trialId}`, () =>
-      this.db
-        .update(trials)
-        .set({ phase, ...(info.backend ? { backend: info.backend } : {}), updatedAt: now })
-        .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
-        .run(),
+      this.st.phase.run({ id: trialId, phase, backend: info.backend ?? null, now }),
     );
   }
 
@@ -314,42 +429,11 @@ export class ResultsDb {
   }
 
   private insertEpoch(trialId: string, model: ModelOf, m: EpochMetrics, now: number): boolean {
-    const inserted =
-      this.db
-        .insert(epochs)
-        .values({
-          trialId,
-          epoch: m.epoch,
-          trainBound: m.trainBound,
-          seconds: m.seconds,
-          examplesPerSecond: m.examplesPerSecond,
-          learningRate: m.learningRate,
-          recordedAt: now,
-        })
-        .onConflictDoNothing()
-        .run().changes > 0;
+    const inserted = this.st.insertEpoch.run({ trialId, ...m, now }).changes > 0;
     if (inserted) {
-      this.db
-        .update(trials)
-        .set({ epochsDone: m.epoch, lastTrainBound: m.trainBound, updatedAt: now })
-        .where(and(eq(trials.id, trialId), sql`${trials.epochsDone} < ${m.epoch}`))
-        .run();
+      this.st.epochProgress.run({ id: trialId, epoch: m.epoch, trainBound: m.trainBound, now });
       const { sweepId, layers, objective, k, latent } = model;
-      this.db
-        .insert(modelEpochs)
-        .values({ sweepId, layers, objective, k, latent, epoch: m.epoch, boundSum: m.trainBound, n: 1 })
-        .onConflictDoUpdate({
-          target: [
-            modelEpochs.sweepId,
-            modelEpochs.layers,
-            modelEpochs.objective,
-            modelEpochs.k,
-            modelEpochs.latent,
-            modelEpochs.epoch,
-          ],
-          set: { boundSum: sql`${modelEpochs.boundSum} + ${m.trainBound}`, n: sql`${modelEpochs.n} + 1` },
-        })
-        .run();
+      this.st.modelEpoch.run({ sweepId, layers, objective, k, latent, epoch: m.epoch, bound: m.trainBound });
     }
     return inserted;
   }
@@ -404,61 +488,20 @@ export class ResultsDb {
     const { sweepId, layers, objective, k, latent } = model;
     const key = { sweepId, layers, objective, k, latent };
     const u = r.activeUnitsPerLayer;
-    this.db
-      .insert(modelStats)
-      .values({
-        ...key,
-        trials: 1,
-        nllSum: r.testNll,
-        nllSq: r.testNll * r.testNll,
-        unitsSum: r.activeUnits,
-        unitsSq: r.activeUnits * r.activeUnits,
-        units1Sum: u[0] ?? 0,
-        units2Sum: u[1] ?? 0,
-        trainSeconds: r.trainSeconds,
-        evalSeconds: r.evalSeconds,
-      })
-      .onConflictDoUpdate({
-        target: [modelStats.sweepId, modelStats.layers, modelStats.objective, modelStats.k, modelStats.latent],
-        set: {
-          trials: sql`${modelStats.trials} + 1`,
-          nllSum: sql`${modelStats.nllSum} + ${r.testNll}`,
-          nllSq: sql`${modelStats.nllSq} + ${r.testNll * r.testNll}`,
-          unitsSum: sql`${modelStats.unitsSum} + ${r.activeUnits}`,
-          unitsSq: sql`${modelStats.unitsSq} + ${r.activeUnits * r.activeUnits}`,
-          units1Sum: sql`${modelStats.units1Sum} + ${u[0] ?? 0}`,
-          units2Sum: sql`${modelStats.units2Sum} + ${u[1] ?? 0}`,
-          trainSeconds: sql`${modelStats.trainSeconds} + ${r.trainSeconds}`,
-          evalSeconds: sql`${modelStats.evalSeconds} + ${r.evalSeconds}`,
-        },
-      })
-      .run();
-    const bounds: [number, number][] = [
-      [r.evalK, r.testBound],
-      ...Object.entries(r.testBoundsByK).map(([kk, v]): [number, number] => [Number(kk), v]),
-    ];
-    for (const [evalK, bound] of bounds) {
-      this.db
-        .insert(modelBounds)
-        .values({ ...key, evalK, boundSum: bound, n: 1 })
-        .onConflictDoUpdate({
-          target: [
-            modelBounds.sweepId,
-            modelBounds.layers,
-            modelBounds.objective,
-            modelBounds.k,
-            modelBounds.latent,
-            modelBounds.evalK,
-          ],
-          set: { boundSum: sql`${modelBounds.boundSum} + ${bound}`, n: sql`${modelBounds.n} + 1` },
-        })
-        .run();
-    }
-    this.db
-      .insert(sweepRuns)
-      .values({ sweepId, host: model.host ?? '', backend: r.backend, gitSha: model.gitSha ?? '' })
-      .onConflictDoNothing()
-      .run();
+    this.st.modelStat.run({
+      ...key,
+      nll: r.testNll,
+      nllSq: r.testNll * r.testNll,
+      units: r.activeUnits,
+      unitsSq: r.activeUnits * r.activeUnits,
+      units1: u[0] ?? 0,
+      units2: u[1] ?? 0,
+      trainSeconds: r.trainSeconds,
+      evalSeconds: r.evalSeconds,
+    });
+    this.st.modelBound.run({ ...key, evalK: r.evalK, bound: r.testBound });
+    for (const [kk, bound] of Object.entries(r.testBoundsByK)) this.st.modelBound.run({ ...key, evalK: Number(kk), bound });
+    this.st.sweepRun.run({ sweepId, host: model.host ?? '', backend: r.backend, gitSha: model.gitSha ?? '' });
   }
 
   /** Records a failure: final (status failed) or to be retried (back to queued). */
@@ -504,9 +547,7 @@ export class ResultsDb {
   // ---------------------------------------------------------------- reads
 
   private requireTrial(trialId: string): ModelOf {
-    const row = this.sqlite
-      .prepare('select sweep_id as sweepId, layers, objective, k, latent, host, git_sha as gitSha from trials where id = ?')
-      .get(trialId) as ModelOf | undefined;
+    const row = this.st.modelOf.get(trialId) as ModelOf | undefined;
     if (!row) throw new UnknownEntityError('trial', trialId);
     return row;
   }
