@@ -2,3 +2,4 @@ export * from './local-runner.ts';
 export * from './report/render-report.ts';
 export * from './report/report-data.ts';
 export * from './run-display.ts';
+export * from './dashboard/dashboard-server.ts';
