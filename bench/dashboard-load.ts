@@ -13,7 +13,14 @@ const db = ResultsDb.open(join(dir, 'iwae.db'));
 db.saveSweep({ id: 'big', spec: { name: 'big' }, mode: 'local' });
 const trials: PlannedTrial[] = [];
 for (let i = 0; i < n; i++) {
-  const config = normalizeTrialConfig({ objective: i % 2 ? 'iwae' : 'vae', k: [1, 5, 50][i % 3] as number, latent: 10 + (i % 40), seed: Math.floor(i / 240), epochs: 5, evalKs: [1, 5, 50] });
+  const config = normalizeTrialConfig({
+    objective: i % 2 ? 'iwae' : 'vae',
+    k: [1, 5, 50][i % 3] as number,
+    latent: 10 + (i % 40),
+    seed: Math.floor(i / 240),
+    epochs: 5,
+    evalKs: [1, 5, 50],
+  });
   trials.push({ id: trialId('big', config), config, flops: 1e12 });
 }
 db.addTrials('big', trials);
@@ -22,17 +29,43 @@ db.sqlite.transaction(() => {
     if (i % 10 === 0) continue; // some still queued
     const nll = 85 + (i % 97) / 10;
     db.recordResult(t.id, {
-      testNll: nll, testBound: -nll, evalK: 5000, testBoundsByK: { '1': -nll - 4, '5': -nll - 1, '50': -nll - 0.2 }, trainBound: -nll - 1,
-      activeUnits: 20, activeUnitsPerLayer: [20],
-      epochs: [1, 2, 3, 4, 5].map((e) => ({ epoch: e, trainBound: -nll - 20 / e, seconds: 1, examplesPerSecond: 200, learningRate: 0.001 })),
-      examplesPerSecond: 200, trainSeconds: 5, evalSeconds: 1, backend: 'wasm', gradient: 'fast', seed: t.config.seed, resumedFromEpoch: 0, config: t.config,
+      testNll: nll,
+      testBound: -nll,
+      evalK: 5000,
+      testBoundsByK: { '1': -nll - 4, '5': -nll - 1, '50': -nll - 0.2 },
+      trainBound: -nll - 1,
+      activeUnits: 20,
+      activeUnitsPerLayer: [20],
+      epochs: [1, 2, 3, 4, 5].map((e) => ({
+        epoch: e,
+        trainBound: -nll - 20 / e,
+        seconds: 1,
+        examplesPerSecond: 200,
+        learningRate: 0.001,
+      })),
+      examplesPerSecond: 200,
+      trainSeconds: 5,
+      evalSeconds: 1,
+      backend: 'wasm',
+      gradient: 'fast',
+      seed: t.config.seed,
+      resumedFromEpoch: 0,
+      config: t.config,
     });
   }
 })();
 const server = await startDashboard({ db, port: 0 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 const measure = async (path: string, ready: string) => {
@@ -52,4 +85,6 @@ await browser.close();
 await server.close();
 db.close();
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(`${JSON.stringify({ trials: n, 'sweeps page s': sweepsPage, 'sweep page s': sweepPage, 're-sort s': resort })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ trials: n, 'sweeps page s': sweepsPage, 'sweep page s': sweepPage, 're-sort s': resort })}\n`,
+);

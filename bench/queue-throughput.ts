@@ -14,11 +14,18 @@ const url = process.env.IWAE_SWEEP_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const config = normalizeTrialConfig({ objective: 'iwae', k: 5, epochs: 1 });
 const payload = (i: number): TrialJob => ({ sweepId: 'bench', trialId: `t${i.toString(16).padStart(20, '0')}`, config });
 
-async function drain(prefix: string, processor: (job: { name: string; id?: string; data: unknown }) => Promise<void>): Promise<number> {
+async function drain(
+  prefix: string,
+  processor: (job: { name: string; id?: string; data: unknown }) => Promise<void>,
+): Promise<number> {
   let done = 0;
   const start = performance.now();
   await new Promise<void>((resolve) => {
-    const worker = new Worker(QUEUE_NAMES.trials, processor, { connection: connectionOptions(url, 'worker'), prefix, concurrency: 50 });
+    const worker = new Worker(QUEUE_NAMES.trials, processor, {
+      connection: connectionOptions(url, 'worker'),
+      prefix,
+      concurrency: 50,
+    });
     worker.on('completed', () => {
       if (++done === n) void worker.close().then(resolve);
     });
@@ -31,7 +38,13 @@ async function raw(): Promise<{ add: number; process: number }> {
   const queue = new Queue(QUEUE_NAMES.trials, { connection: connectionOptions(url, 'producer'), prefix });
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: 'trial', data: payload(i + j), opts: { jobId: payload(i + j).trialId, removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        name: 'trial',
+        data: payload(i + j),
+        opts: { jobId: payload(i + j).trialId, removeOnComplete: true },
+      })),
+    );
   }
   const add = (performance.now() - t0) / 1000;
   const process = await drain(prefix, async () => {});
@@ -67,5 +80,5 @@ const rawProc = (rate(r1.process) + rate(r2.process)) / 2;
 const oursProc = (rate(o1.process) + rate(o2.process)) / 2;
 process.stdout.write(
   `${JSON.stringify({ jobs: n, 'raw add/s': rawAdd, 'ours add/s': oursAdd, 'add ratio': oursAdd / rawAdd, 'raw processed/s': rawProc, 'ours processed/s': oursProc, 'process ratio': oursProc / rawProc })}\n`,
-)
+);
 process.exit(0);

@@ -53,7 +53,13 @@ if (want('engine')) {
     for (const backend of available) {
       for (const gradient of ['fast', 'reference']) {
         const steps = backend === 'cpu' && k === 50 ? 2 : backend === 'cpu' || gradient === 'reference' ? 4 : 10;
-        r[`${backend}/${gradient}`] = child<Step>('engine-step.ts', backend, gradient, String(k), String(steps)).examplesPerSecond;
+        r[`${backend}/${gradient}`] = child<Step>(
+          'engine-step.ts',
+          backend,
+          gradient,
+          String(k),
+          String(steps),
+        ).examplesPerSecond;
       }
     }
     const base = r['wasm/reference'] as number;
@@ -75,7 +81,12 @@ if (want('eval')) {
   type Ev = { seconds: number; samplesPerSecond: number; maxRows: number };
   const rows = [4096, 16384].map((rowsPer) => {
     const r = child<Ev>('engine-eval.ts', 'wasm', '5000', String(images), String(rowsPer));
-    return { 'rows/pass': rowsPer, seconds: r.seconds, 'samples/s': r.samplesPerSecond, 'seconds for 1000 images': (r.seconds * 1000) / images };
+    return {
+      'rows/pass': rowsPer,
+      seconds: r.seconds,
+      'samples/s': r.samplesPerSecond,
+      'seconds for 1000 images': (r.seconds * 1000) / images,
+    };
   });
   table(rows);
   console.log(full ? '' : '(measured on 200 images; the 1000-image figure scales linearly — run with --full to measure it)\n');
@@ -122,7 +133,9 @@ if (want('queue')) {
   table([child<Record<string, number>>('queue-throughput.ts', full ? '20000' : '10000')]);
   console.log('');
   const n = full ? 2000 : 500;
-  console.log(`## Orchestration overhead: ${n} short trials (200 ms sleep each) through launch → worker → results → collector → DB`);
+  console.log(
+    `## Orchestration overhead: ${n} short trials (200 ms sleep each) through launch → worker → results → collector → DB`,
+  );
   table([child<Record<string, number>>('queue-overhead.ts', String(n), '200', '10')]);
   console.log('');
 }

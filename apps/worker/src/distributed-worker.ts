@@ -28,6 +28,8 @@ export interface DistributedWorkerOptions {
   /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** The sandboxed processor module (default: trial-processor.ts, which trains). */
+  processorFile?: string;
   log?: (line: string) => void;
 }
 
@@ -83,7 +85,7 @@ export class DistributedWorker {
       ...(opts.gpu !== undefined ? { IWAE_SWEEP_GPU: String(opts.gpu), CUDA_VISIBLE_DEVICES: String(opts.gpu) } : {}),
       ...(opts.gitSha ? { IWAE_SWEEP_GIT_SHA: opts.gitSha } : {}),
     };
-    const worker = new Worker(QUEUE_NAMES.trials, PROCESSOR, {
+    const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
       connection: connectionOptions(opts.url, 'worker'),
       prefix,
       name: id,
@@ -95,6 +97,9 @@ export class DistributedWorker {
       workerForkOptions: { execArgv: tsxExecArgv(), env: childEnv },
       autorun: false,
     });
+    // BullMQ pipes every trial process's output into ours: one listener set per process.
+    for (const stream of [process.stdout, process.stderr])
+      stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * (opts.concurrency ?? 1) + 10));
     const results = new Queue(QUEUE_NAMES.results, { connection: connectionOptions(opts.url, 'worker'), prefix });
     const dw = new DistributedWorker(id, worker, results, log);
     worker.on('active', (job: Job<TrialJob>) => dw.active.set(job.id as string, job.data.sweepId));

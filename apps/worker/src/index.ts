@@ -7,4 +7,5 @@ export * from './tsx-exec-argv.ts';
 export const TRIAL_CHILD_ENTRY = new URL('./trial-child.ts', import.meta.url);
 export * from './distributed-worker.ts';
 export * from './redis-checkpoint-store.ts';
+export * from './trial-processor-factory.ts';
 export * from './worker-env.ts';

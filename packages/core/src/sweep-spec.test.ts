@@ -126,3 +126,28 @@ describe('expansion', () => {
     }
   });
 });
+
+describe('normalised configs', () => {
+  it('always satisfy the schema they were normalised from (workers re-validate them)', async () => {
+    const { normalizeTrialConfig, trialConfigSchema } = await import('./trial-config.ts');
+    for (const testSize of [2, 3, 50, 10_000]) {
+      for (const layers of [1, 2] as const) {
+        const c = normalizeTrialConfig({
+          objective: 'iwae',
+          k: 1,
+          layers,
+          testSize,
+          trainSize: 20,
+          batchSize: 20,
+          evalK: 3,
+          evalKs: [3, 1, 1],
+        });
+        expect(trialConfigSchema.safeParse(c).success).toBe(true);
+        expect(normalizeTrialConfig(c)).toEqual(c);
+      }
+    }
+    expect(() => normalizeTrialConfig({ objective: 'iwae', k: 1, testSize: 1 })).toThrow(
+      /testSize: got 1, expected a number ≥ 2/,
+    );
+  });
+});

@@ -44,7 +44,8 @@ export const trialConfigSchema = z
     learningRate: z.number().positive().max(1).default(1e-3),
     schedule: scheduleSchema.default({ type: 'constant', epochs: 10 }),
     trainSize: int(1, MNIST_TRAIN_SIZE).default(MNIST_TRAIN_SIZE),
-    testSize: int(1, MNIST_TEST_SIZE).default(MNIST_TEST_SIZE),
+    /** At least 2: active units are a covariance over test images. */
+    testSize: int(2, MNIST_TEST_SIZE).default(MNIST_TEST_SIZE),
     /** Samples per test image for the final bound; test NLL = −L_evalK. */
     evalK: int(1, 100_000).default(5_000),
     /** Extra K values whose test bound L_K is reported (estimated from the evalK log-weights). */

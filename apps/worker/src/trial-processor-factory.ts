@@ -1,0 +1,148 @@
+/**
+ * The body of the sandboxed BullMQ processor: BullMQ forks a processor file in a child process
+ * per concurrent trial, so training (CPU-bound for minutes) never blocks the worker's event
+ * loop, which must keep renewing job locks. Per-epoch metrics and the result leave through the
+ * results queue as they happen; checkpoints go to the shared store every epoch. The trial itself
+ * is a parameter: trial-processor.ts trains; benchmarks substitute a fixed sleep to measure the
+ * orchestration alone.
+ */
+import { hostname } from 'node:os';
+import type { TrialJob, TrialResult } from '@iwae-sweep/core';
+import { type CheckpointStore, DirectoryCheckpointStore, TrainingAbortedError } from '@iwae-sweep/iwae';
+import { addJob, connectionOptions, type JobName, type JobPayload, QUEUE_NAMES, readTrialJob } from '@iwae-sweep/queue';
+import { Queue, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ExecuteOptions } from './execute-trial.ts';
+import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
+import { type WorkerEnv, workerEnv } from './worker-env.ts';
+
+interface SandboxContext {
+  env: WorkerEnv;
+  redis: Redis;
+  results: Queue;
+  store: CheckpointStore;
+}
+
+let context: SandboxContext | undefined;
+
+/** Connections of this trial process, made on its first job (the module may be imported anywhere). */
+function sandbox(): SandboxContext {
+  if (context) return context;
+  const env = workerEnv();
+  const redis = new Redis(connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker'));
+  redis.on('error', () => undefined); // reconnects by itself; commands wait for it
+  context = {
+    env,
+    redis,
+    results: new Queue(QUEUE_NAMES.results, {
+      connection: connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker'),
+      prefix: env.IWAE_SWEEP_PREFIX,
+    }),
+    store:
+      env.IWAE_SWEEP_CHECKPOINTS === 'redis'
+        ? new RedisCheckpointStore(redis, env.IWAE_SWEEP_PREFIX)
+        : new DirectoryCheckpointStore(env.IWAE_SWEEP_CHECKPOINTS),
+  };
+  return context;
+}
+
+/** Why a running trial is being stopped: by a cancelled sweep, or by its worker shutting down. */
+export const STOP_REASONS = { cancelled: 'cancelled', shutdown: 'shutdown' } as const;
+
+function emit<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
+  return addJob(sandbox().results, name, payload);
+}
+
+async function isCancelled(sweepId: string): Promise<boolean> {
+  const { redis, env } = sandbox();
+  return (await redis.sismember(`${env.IWAE_SWEEP_PREFIX}:control:cancelled`, sweepId)) === 1;
+}
+
+/** Runs one trial: what the processor does between "started" and "result". */
+export type TrialRunner = (job: TrialJob, opts: ExecuteOptions) => Promise<TrialResult>;
+
+export function createTrialProcessor(runTrial: TrialRunner) {
+  // An orphan (its worker was killed) must not keep training: another worker gets the job.
+  process.on('disconnect', () => process.exit(0));
+  return async function processTrial(
+    job: SandboxedJob,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<{ cancelled: true } | TrialResult> {
+    const { env, store } = sandbox();
+    let payload: TrialJob;
+    try {
+      payload = readTrialJob(job);
+    } catch (err) {
+      // A malformed job can never succeed: fail it now, without retries.
+      throw new UnrecoverableError((err as Error).message);
+    }
+    const base = {
+      sweepId: payload.sweepId,
+      trialId: payload.trialId,
+      workerId: env.IWAE_SWEEP_WORKER_ID,
+      attempt: job.attemptsMade + 1,
+    };
+    // Round trips to Redis are the per-trial overhead of the orchestration: independent ones go
+    // in parallel, and phase events are not waited for (they are before the result).
+    const [cancelled] = await Promise.all([
+      isCancelled(payload.sweepId),
+      emit('trial-started', {
+        ...base,
+        host: env.IWAE_SWEEP_HOST || hostname(),
+        ...(env.IWAE_SWEEP_BACKEND ? { backend: env.IWAE_SWEEP_BACKEND } : {}),
+        ...(env.IWAE_SWEEP_GIT_SHA ? { gitSha: env.IWAE_SWEEP_GIT_SHA } : {}),
+      }),
+    ]);
+    if (cancelled) {
+      await emit('trial-cancelled', { ...base, completedEpochs: 0, reason: 'sweep cancelled before the trial started' });
+      return { cancelled: true };
+    }
+    const pending: Promise<unknown>[] = [];
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason ?? STOP_REASONS.shutdown);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await runTrial(payload, {
+        store,
+        backend: env.IWAE_SWEEP_BACKEND,
+        gpu: env.IWAE_SWEEP_GPU,
+        signal: controller.signal,
+        sink: {
+          phase: (phase, detail) => {
+            // "loading" is implied by the start event and "done" by the result: not worth a job each.
+            if (phase === 'training' || phase === 'evaluating') pending.push(emit('trial-phase', { ...base, phase, ...detail }));
+          },
+          epoch: async (metrics, totalEpochs) => {
+            const [, , stop] = await Promise.all([
+              emit('trial-epoch', { ...base, metrics, totalEpochs }),
+              job.updateProgress({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound }),
+              // The control message may have been missed (worker restarted): the flag is the truth.
+              isCancelled(payload.sweepId),
+            ]);
+            if (stop && !controller.signal.aborted) controller.abort(STOP_REASONS.cancelled);
+          },
+        },
+      });
+      await Promise.all([...pending, emit('trial-result', { ...base, result })]);
+      // The result is safe in Redis: the checkpoint is no longer needed.
+      await store.remove(payload.trialId);
+      return result;
+    } catch (err) {
+      if (err instanceof TrainingAbortedError) {
+        const reason = String(controller.signal.reason ?? '');
+        if (reason === STOP_REASONS.cancelled) {
+          await emit('trial-cancelled', { ...base, completedEpochs: err.completedEpochs, reason: 'sweep cancelled' });
+          return { cancelled: true };
+        }
+        // Shutdown: hand the trial back to the queue (not a failed attempt); any worker resumes it
+        // from the checkpoint of its last epoch.
+        if (token) await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  };
+}
