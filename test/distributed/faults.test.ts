@@ -38,6 +38,10 @@ function setup(label: string, url = SHARED) {
 }
 
 const oneTrial = (db: string) => readTrials(db, 'faults')[0];
+const seen = (db: string) => () => {
+  const t = oneTrial(db);
+  return t && { status: t.status, epochs: t.epochsDone, attempts: t.attempts, error: t.error };
+};
 const childrenOf = (pid: number) =>
   execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
     .split('\n')
@@ -49,11 +53,11 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     const s = setup('kill-worker');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db]);
-    const a = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '2000']);
-    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs on worker A');
+    const a = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '6000']);
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs on worker A', 100, seen(s.db));
     a.kill('SIGKILL');
-    const b = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '2000']);
-    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done on worker B');
+    const b = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '6000']);
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done on worker B', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
     withDb(s.db, (d) => {
       const [r] = d.results({ sweepId: 'faults' });
@@ -68,11 +72,11 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db]);
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
-    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs');
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs', 100, seen(s.db));
     const kids = childrenOf(w.pid as number);
     expect(kids.length).toBeGreaterThan(0);
     for (const k of kids) process.kill(k, 'SIGKILL');
-    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done after a retry');
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done after a retry', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
     withDb(s.db, (d) => {
       const t = d.trialsOf('faults')[0];
@@ -86,13 +90,13 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     const c1 = s.start(['serve', '--db', s.db]);
     s.start(['worker', '--checkpoints', s.ckpt]);
-    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 1, 90_000, 'the first epoch collected');
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 1, 90_000, 'the first epoch collected', 100, seen(s.db));
     c1.kill('SIGKILL');
     // The trial finishes while no collector runs: its events wait in Redis.
     await new Promise((r) => setTimeout(r, 9000));
     expect(oneTrial(s.db)?.status).not.toBe('done');
     s.start(['serve', '--db', s.db]);
-    await waitFor(() => oneTrial(s.db)?.status === 'done', 90_000, 'the restarted collector to catch up');
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 90_000, 'the restarted collector to catch up', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
   });
 
@@ -103,9 +107,9 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db]);
     s.start(['worker', '--checkpoints', 'redis']);
-    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs');
+    await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs', 100, seen(s.db));
     await redis.restart();
-    await waitFor(() => oneTrial(s.db)?.status === 'done', 150_000, 'the trial done after the Redis restart');
+    await waitFor(() => oneTrial(s.db)?.status === 'done', 150_000, 'the trial done after the Redis restart', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
   });
 });
