@@ -56,18 +56,26 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void; fil
   };
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes; `state` describes what was
+ * seen instead, for the failure message.
+ */
 export async function waitFor<T>(
   check: () => T | undefined | false,
   timeoutMs: number,
   what: string,
   intervalMs = 100,
+  state?: () => unknown,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${state ? `; last seen: ${JSON.stringify(state())}` : ''}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -25,7 +25,7 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
 /** Reads a sweep's trials from a DB another process writes. */
 export function readTrials(file: string, sweepId: string): TrialRow[] {
   try {
-    const db = ResultsDb.open(file);
+    const db = ResultsDb.open(file, { readonly: true });
     try {
       return db.trialsOf(sweepId);
     } finally {
@@ -36,8 +36,9 @@ export function readTrials(file: string, sweepId: string): TrialRow[] {
   }
 }
 
+/** Reads a DB another process may be writing (read-only: never takes its write lock). */
 export function withDb<T>(file: string, fn: (db: ResultsDb) => T): T {
-  const db = ResultsDb.open(file);
+  const db = ResultsDb.open(file, { readonly: true });
   try {
     return fn(db);
   } finally {

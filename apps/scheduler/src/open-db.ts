@@ -8,13 +8,16 @@ export function dbPath(flag: string | undefined): string {
   return resolve(flag ?? env().IWAE_SWEEP_DB);
 }
 
-/** Opens an existing results DB, with a clear error when there is none. */
-export function openExistingDb(flag: string | undefined): ResultsDb {
+/**
+ * Opens an existing results DB, with a clear error when there is none. Commands that only read
+ * open it read-only: they never take the write lock from a sweep that is writing to it.
+ */
+export function openExistingDb(flag: string | undefined, opts: { write?: boolean } = {}): ResultsDb {
   const file = dbPath(flag);
   if (!existsSync(file)) {
     throw new IwaeSweepError('no_db', `no results DB at ${file} (run a sweep first, or point --db / IWAE_SWEEP_DB at one)`);
   }
-  return ResultsDb.open(file);
+  return ResultsDb.open(file, { readonly: !opts.write });
 }
 
 /** Runs `fn` with a DB, closing it afterwards. */

@@ -23,7 +23,7 @@ export function registerControl(program: Command): void {
         .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)'),
       false,
     ).action((sweepId: string, flags: ControlFlags) =>
-      withDb(openExistingDb(flags.db), async (db) => {
+      withDb(openExistingDb(flags.db, { write: true }), async (db) => {
         const queues = redisUrl(flags) && db.getSweep(sweepId)?.mode === 'redis' ? await openQueues(flags) : undefined;
         try {
           process.stderr.write(`${await controlSweep(db, queues, sweepId, action)}\n`);
