@@ -41,7 +41,7 @@ describe('stopping and cancelling', () => {
   it('SIGTERM: the worker hands its running trial back (no failed attempt) and exits 0; another resumes it', async () => {
     const s = setup('sigterm');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     const a = s.start(['worker', '--checkpoints', s.ckpt]);
     const running = await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 2 && t.status === 'running'),
@@ -67,7 +67,7 @@ describe('stopping and cancelling', () => {
   it('cancel reaches the trial running on a worker: it stops at its next epoch; the queued one never starts', async () => {
     const s = setup('cancel');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     const running = await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 1 && t.status === 'running'),

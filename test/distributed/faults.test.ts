@@ -52,7 +52,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
   it('a worker killed mid-trial: another worker resumes the trial from its checkpoint', async () => {
     const s = setup('kill-worker');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     const a = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '6000']);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs on worker A', 100, seen(s.db));
     a.kill('SIGKILL');
@@ -70,7 +70,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
   it('the sandboxed trial process killed: the job is retried and resumes from its checkpoint', async () => {
     const s = setup('kill-child');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs', 100, seen(s.db));
     const kids = childrenOf(w.pid as number);
@@ -88,14 +88,14 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
   it('the collector killed and restarted: no epoch and no result is lost', async () => {
     const s = setup('kill-collector');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    const c1 = s.start(['serve', '--db', s.db]);
+    const c1 = s.start(['serve', '--db', s.db, '--no-dashboard']);
     s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 1, 90_000, 'the first epoch collected', 100, seen(s.db));
     c1.kill('SIGKILL');
     // The trial finishes while no collector runs: its events wait in Redis.
     await new Promise((r) => setTimeout(r, 9000));
     expect(oneTrial(s.db)?.status).not.toBe('done');
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     await waitFor(() => oneTrial(s.db)?.status === 'done', 90_000, 'the restarted collector to catch up', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
   });
@@ -105,7 +105,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     cleanups.push(() => redis.stop());
     const s = setup('kill-redis', redis.url);
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
-    s.start(['serve', '--db', s.db]);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
     s.start(['worker', '--checkpoints', 'redis']);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs', 100, seen(s.db));
     await redis.restart();

@@ -29,7 +29,7 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     expect(launched.code, launched.stderr).toBe(0);
     expect(launched.stderr).toMatch(/sweep race: 6 trials \(6 new\), 6 queued in Redis, 0 already done/);
 
-    procs.push(startCli(['serve', '--db', db], { env }));
+    procs.push(startCli(['serve', '--db', db, '--no-dashboard'], { env }));
     for (let i = 0; i < 2; i++)
       procs.push(startCli(['worker', '--concurrency', '1', '--checkpoints', `${tmp.dir}/ckpt`], { env }));
     await waitFor(() => readTrials(db, 'race').filter((t) => t.status === 'done').length === 6, 120_000, 'all 6 trials done');

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { ValidationError } from '@iwae-sweep/core';
+import { IwaeSweepError, ValidationError } from '@iwae-sweep/core';
 import { type DashboardOptions, dashboardApp } from './dashboard-app.ts';
 
 export interface DashboardServer {
@@ -22,9 +22,19 @@ export async function startDashboard(opts: DashboardOptions & { host?: string; p
     ]);
   }
   const app = dashboardApp(opts);
+  const wanted = opts.port ?? 8080;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8080 }, () => resolve(s));
-    s.once('error', reject);
+    const s = serve({ fetch: app.fetch, hostname: host, port: wanted }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new IwaeSweepError(
+              'port_in_use',
+              `port ${wanted} on ${host} is in use (another serve?): choose one with --port, or --no-dashboard`,
+            )
+          : err,
+      ),
+    );
   });
   const { port } = server.address() as AddressInfo;
   return {
