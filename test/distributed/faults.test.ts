@@ -42,6 +42,14 @@ const seen = (db: string) => () => {
   const t = oneTrial(db);
   return t && { status: t.status, epochs: t.epochsDone, attempts: t.attempts, error: t.error };
 };
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const childrenOf = (pid: number) =>
   execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
     .split('\n')
@@ -55,7 +63,11 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     s.start(['serve', '--db', s.db, '--no-dashboard']);
     const a = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '6000']);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 90_000, 'two epochs on worker A', 100, seen(s.db));
+    const orphans = childrenOf(a.pid as number);
+    expect(orphans.length).toBeGreaterThan(0);
     a.kill('SIGKILL');
+    // Worker A's trial process notices it is orphaned and stops: no duplicate training.
+    await waitFor(() => orphans.every((pid) => !alive(pid)), 30_000, "worker A's trial process to exit");
     const b = s.start(['worker', '--checkpoints', s.ckpt, '--lock-duration', '6000']);
     await waitFor(() => oneTrial(s.db)?.status === 'done', 120_000, 'the trial done on worker B', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });

@@ -5,6 +5,7 @@
 import { DirectoryCheckpointStore } from '@iwae-sweep/iwae';
 import { type FromChild, toChildSchema } from './child-messages.ts';
 import { executeTrial } from './execute-trial.ts';
+import { exitWhenOrphaned } from './orphan-guard.ts';
 import { serializeError } from './serialize-error.ts';
 
 function send(msg: FromChild): Promise<void> {
@@ -17,7 +18,7 @@ function send(msg: FromChild): Promise<void> {
 let busy = false;
 let lastEvalReport = 0;
 
-process.on('disconnect', () => process.exit(0));
+exitWhenOrphaned();
 process.on('message', async (raw: unknown) => {
   const parsed = toChildSchema.safeParse(raw);
   if (!parsed.success) {

@@ -13,6 +13,7 @@ import { addJob, connectionOptions, type JobName, type JobPayload, QUEUE_NAMES, 
 import { Queue, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecuteOptions } from './execute-trial.ts';
+import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
 
@@ -63,7 +64,7 @@ export type TrialRunner = (job: TrialJob, opts: ExecuteOptions) => Promise<Trial
 
 export function createTrialProcessor(runTrial: TrialRunner) {
   // An orphan (its worker was killed) must not keep training: another worker gets the job.
-  process.on('disconnect', () => process.exit(0));
+  exitWhenOrphaned();
   return async function processTrial(
     job: SandboxedJob,
     token?: string,
@@ -114,6 +115,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
             if (phase === 'training' || phase === 'evaluating') pending.push(emit('trial-phase', { ...base, phase, ...detail }));
           },
           epoch: async (metrics, totalEpochs) => {
+            if (orphaned()) process.exit(0);
             const [, , stop] = await Promise.all([
               emit('trial-epoch', { ...base, metrics, totalEpochs }),
               job.updateProgress({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound }),
