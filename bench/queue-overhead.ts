@@ -71,6 +71,6 @@ await queues.close();
 db.close();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(
-  `${JSON.stringify({ trials: n, 'sleep ms': sleepMs, concurrency, 'warm-up s (process start)': warmup, 'wall s': seconds, 'ideal s': ideal, 'overhead %': (100 * (seconds - ideal)) / ideal })}\n`,
+  `${JSON.stringify({ trials: n, 'sleep ms': sleepMs, concurrency, 'warm-up s (process start)': warmup, 'wall s': seconds, 'ideal s': ideal, 'overhead %': (100 * (seconds - ideal)) / ideal, 'ms per trial': ((seconds - ideal) * 1000 * concurrency) / n })}\n`,
 );
 process.exit(0);

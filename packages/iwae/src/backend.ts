@@ -90,6 +90,8 @@ async function activate(name: Exclude<BackendName, 'auto'>, opts: BackendOptions
     uncaughtException: new Set(process.listeners('uncaughtException')),
     unhandledRejection: new Set(process.listeners('unhandledRejection')),
   };
+  // Production mode: no debug checks, and no "install tfjs-node" banner on the cpu backend.
+  tf.env().set('PROD', true);
   const ok = await tf.setBackend(tfBackend);
   await tf.ready();
   for (const l of process.listeners('uncaughtException')) {
