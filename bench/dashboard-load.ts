@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { normalizeTrialConfig, type PlannedTrial, trialId } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import { startDashboard } from '@iwae-sweep/scheduler';
-import { chromium } from 'playwright-core';
 
 const n = Number(process.argv[2] ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-dash-'));

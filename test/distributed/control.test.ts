@@ -1,11 +1,11 @@
 import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { runCli, startCli, waitFor } from '../helpers/cli.ts';
+import { testDeployment } from '../helpers/deployment.ts';
 import { freePort, OwnRedis } from '../helpers/redis-server.ts';
-import { deletePrefix, readTrials, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
+import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
 
-const SHARED = 'redis://127.0.0.1:6379';
 const SPEC = `name: ctl
 base: { trainSize: 1500, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
 grid:
@@ -19,23 +19,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function setup(label: string) {
-  const tmp = tempDir(label);
-  const prefix = uniquePrefix(label);
-  const env = { IWAE_SWEEP_PREFIX: prefix, IWAE_SWEEP_REDIS_URL: SHARED };
-  const procs: ReturnType<typeof startCli>[] = [];
-  cleanups.push(async () => {
-    for (const p of procs) p.kill('SIGKILL');
-    await deletePrefix(SHARED, prefix);
-    tmp.cleanup();
-  });
-  const start = (args: string[], extraEnv: Record<string, string> = {}) => {
-    const p = startCli(args, { env: { ...env, ...extraEnv } });
-    procs.push(p);
-    return p;
-  };
-  return { tmp, env, prefix, db: `${tmp.dir}/iwae.db`, spec: tmp.file('ctl.yaml', SPEC), start, ckpt: `${tmp.dir}/ckpt` };
-}
+const setup = (label: string) => testDeployment(label, SPEC, (fn) => cleanups.push(fn));
 
 describe('stopping and cancelling', () => {
   it('SIGTERM: the worker hands its running trial back (no failed attempt) and exits 0; another resumes it', async () => {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { alive, runCli, waitFor } from '../helpers/cli.ts';
+import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
 import { OwnRedis } from '../helpers/redis-server.ts';
-import { assertExactlyOnce, deletePrefix, readTrials, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
+import { assertExactlyOnce, readTrials, withDb } from '../helpers/sweep-fixture.ts';
 
-const SHARED = 'redis://127.0.0.1:6379';
 // One trial of several ~1 s epochs: long enough to be killed part-way.
 const SPEC = `name: faults
 base: { trainSize: 1500, testSize: 20, batchSize: 100, epochs: 5, evalK: 20 }
@@ -19,37 +19,13 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function setup(label: string, url = SHARED) {
-  const tmp = tempDir(label);
-  const prefix = uniquePrefix(label);
-  const env = { IWAE_SWEEP_PREFIX: prefix, IWAE_SWEEP_REDIS_URL: url };
-  const procs: ReturnType<typeof startCli>[] = [];
-  cleanups.push(async () => {
-    for (const p of procs) p.kill('SIGKILL');
-    await deletePrefix(url, prefix).catch(() => undefined);
-    tmp.cleanup();
-  });
-  const start = (args: string[]) => {
-    const p = startCli(args, { env });
-    procs.push(p);
-    return p;
-  };
-  return { tmp, env, db: `${tmp.dir}/iwae.db`, spec: tmp.file('faults.yaml', SPEC), start, ckpt: `${tmp.dir}/ckpt` };
-}
+const setup = (label: string, url = SHARED_REDIS) => testDeployment(label, SPEC, (fn) => cleanups.push(fn), url);
 
 const oneTrial = (db: string) => readTrials(db, 'faults')[0];
 const seen = (db: string) => () => {
   const t = oneTrial(db);
   return t && { status: t.status, epochs: t.epochsDone, attempts: t.attempts, error: t.error };
 };
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const childrenOf = (pid: number) =>
   execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
     .split('\n')

@@ -1,6 +1,6 @@
 import { ResultsDb } from '@iwae-sweep/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { alive, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
 
 const tmp = tempDir('local-resume');
 afterAll(() => tmp.cleanup());
@@ -15,15 +15,6 @@ grid:
 `,
 );
 const db = `${tmp.dir}/iwae.db`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('resuming a local sweep after the runner is killed with SIGKILL', () => {
   it('skips finished trials, resumes the interrupted one from its checkpoint, and records each epoch once', async () => {
