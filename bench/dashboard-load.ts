@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { normalizeTrialConfig, type PlannedTrial, trialId } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import { startDashboard } from '@iwae-sweep/scheduler';
+import { launchChromium } from '../test/helpers/browser.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-dash-'));
@@ -54,18 +55,7 @@ db.sqlite.transaction(() => {
   }
 })();
 const server = await startDashboard({ db, port: 0 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 const measure = async (path: string, ready: string) => {
   const t0 = performance.now();

@@ -119,17 +119,20 @@ export class Collector {
     for (const sweep of db.sweepSummaries()) {
       if (sweep.mode !== 'redis' || sweep.state !== 'active' || sweep.queued + sweep.running === 0) continue;
       const pending = db.trialsWithConfig(sweep.id, ['queued', 'running']);
+      const states = await queues.jobStates(pending.map((t) => t.id));
       const missing: TrialJob[] = [];
       for (const t of pending) {
-        const job = await queues.trials.getJob(t.id);
-        if (!job) {
+        const state = states.get(t.id);
+        if (state === 'missing') {
           // Not in Redis: unless its result event is still waiting to be collected, queue it again.
           if (!(await queues.results.getJob(`${t.id}-result`))) {
             missing.push({ sweepId: t.sweepId, trialId: t.id, config: JSON.parse(t.configJson) });
           }
           continue;
         }
-        const state = await job.getState();
+        if (state !== 'completed' && state !== 'failed') continue;
+        const job = await queues.trials.getJob(t.id);
+        if (!job) continue;
         if (state === 'completed' && job.returnvalue && !(job.returnvalue as { cancelled?: boolean }).cancelled) {
           if (db.recordResult(t.id, job.returnvalue as TrialResult)) out.recorded++;
         } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1)) {

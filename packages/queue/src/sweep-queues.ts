@@ -96,19 +96,38 @@ export class SweepQueues {
   }
 
   /**
+   * Where each trial's job is: gone, finished (completed or failed), or still live (waiting,
+   * delayed, active). One pipelined round trip per thousand trials, so reconciling a sweep of
+   * 100k trials stays cheap; reads BullMQ's key layout (<prefix>:<queue>:<id>, and the
+   * completed and failed sorted sets).
+   */
+  async jobStates(trialIds: string[]): Promise<Map<string, 'missing' | 'completed' | 'failed' | 'live'>> {
+    const states = new Map<string, 'missing' | 'completed' | 'failed' | 'live'>();
+    const completed = this.trials.toKey('completed');
+    const failed = this.trials.toKey('failed');
+    for (let i = 0; i < trialIds.length; i += 1000) {
+      const ids = trialIds.slice(i, i + 1000);
+      const pipe = this.redis.pipeline();
+      for (const id of ids) pipe.exists(this.trials.toKey(id)).zscore(completed, id).zscore(failed, id);
+      const replies = (await pipe.exec()) ?? [];
+      ids.forEach((id, j) => {
+        const [exists, done, fail] = [replies[3 * j]?.[1], replies[3 * j + 1]?.[1], replies[3 * j + 2]?.[1]];
+        states.set(id, exists === 0 ? 'missing' : done !== null ? 'completed' : fail !== null ? 'failed' : 'live');
+      });
+    }
+    return states;
+  }
+
+  /**
    * Removes finished (completed or failed) jobs of these trials, so that they can be queued
    * again: a job id that still exists is never added twice.
    */
   async clearFinishedJobs(trialIds: string[]): Promise<number> {
     let removed = 0;
-    for (const id of trialIds) {
-      const job = await this.trials.getJob(id);
-      if (!job) continue;
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed') {
-        await job.remove();
-        removed++;
-      }
+    for (const [id, state] of await this.jobStates(trialIds)) {
+      if (state !== 'completed' && state !== 'failed') continue;
+      await (await this.trials.getJob(id))?.remove();
+      removed++;
     }
     return removed;
   }
