@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // ESM build cannot be loaded by Node; the union package's Node build registers all gradients.
 import '@tensorflow/tfjs';
 import { BackendUnavailableError } from './errors.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 export interface BackendInfo {
   /** What was asked for. */
@@ -101,6 +102,7 @@ async function activate(name: Exclude<BackendName, 'auto'>, opts: BackendOptions
     if (!before.unhandledRejection.has(l)) process.removeListener('unhandledRejection', l);
   }
   if (!ok) throw new BackendUnavailableError(name, `tfjs could not initialise the "${tfBackend}" backend`);
+  if (tfBackend === 'wasm') installWasmKernels();
   return tfBackend;
 }
 
