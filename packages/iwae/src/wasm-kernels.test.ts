@@ -57,7 +57,7 @@ describe('our wasm SIMD kernels', () => {
     for (const n of [1, 3, 4, 7, 4097]) {
       const x = values(n, n, 4);
       const y = tf.tidy(() => tf.engine().runKernel(KERNELS.tanh, { x: tf.tensor1d(x) }) as tf.Tensor).dataSync();
-      x.forEach((v, i) => expect(Math.abs((y[i] as number) - Math.tanh(v)), `tanh(${v})`).toBeLessThan(2e-7));
+      for (const [i, v] of x.entries()) expect(Math.abs((y[i] as number) - Math.tanh(v)), `tanh(${v})`).toBeLessThan(2e-7);
     }
   });
 
