@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'iwae-par-'));
 const plan = expandSweep(
   sweepSpecFromObject({
     name: 'par',
-    base: { objective: 'iwae', k: 20, trainSize: 1500, batchSize: 100, epochs: 2, testSize: 50, evalK: 100 },
+    base: { objective: 'iwae', k: 20, trainSize: 3000, batchSize: 100, epochs: 3, testSize: 50, evalK: 100 },
     seeds: 4,
   }),
 );
