@@ -139,7 +139,7 @@ if (want('queue')) {
   console.log('');
   // Per-trial orchestration costs a few tens of ms (Redis round trips, BullMQ's sandbox IPC):
   // the overhead is reported for trials of 1 s, and the cost per trial for any length.
-  const [n, sleep, conc] = full ? [2000, 1000, 20] : [400, 1000, 10];
+  const [n, sleep, conc] = full ? [2000, 1000, 20] : [500, 1000, 10];
   console.log(
     `## Orchestration overhead: ${n} short trials (${sleep} ms sleep each, ${conc} at a time) through launch → sandboxed worker processes → results queue → collector → DB`,
   );

@@ -111,8 +111,9 @@ export function createTrialProcessor(runTrial: TrialRunner) {
         signal: controller.signal,
         sink: {
           phase: (phase, detail) => {
-            // "loading" is implied by the start event and "done" by the result: not worth a job each.
-            if (phase === 'training' || phase === 'evaluating') pending.push(emit('trial-phase', { ...base, phase, ...detail }));
+            // "loading" is implied by the start event, "training" by the first epoch and "done" by
+            // the result: each event is a job, and jobs are the orchestration's cost per trial.
+            if (phase === 'evaluating') pending.push(emit('trial-phase', { ...base, phase, ...detail }));
           },
           epoch: async (metrics, totalEpochs) => {
             if (orphaned()) process.exit(0);

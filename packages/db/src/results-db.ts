@@ -223,7 +223,13 @@ export class ResultsDb {
         .prepare(),
       epochProgress: this.db
         .update(trials)
-        .set({ epochsDone: sql`${p('epoch')}`, lastTrainBound: sql`${p('trainBound')}`, updatedAt: sql`${p('now')}` })
+        // An epoch means the trial is training: workers send no separate event for that phase.
+        .set({
+          epochsDone: sql`${p('epoch')}`,
+          lastTrainBound: sql`${p('trainBound')}`,
+          phase: 'training',
+          updatedAt: sql`${p('now')}`,
+        })
         .where(and(eq(trials.id, sql.placeholder('id')), sql`${trials.epochsDone} < ${p('epoch')}`))
         .prepare(),
       modelEpoch: this.db
