@@ -23,6 +23,10 @@ export const RESULT_COLUMNS = {
   examplesPerSecond: 't.examples_per_second',
   backend: 't.backend',
   host: 't.host',
+  worker: 't.worker_id',
+  phase: 't.phase',
+  lastTrainBound: 't.last_train_bound',
+  updatedAt: 't.updated_at',
 } as const;
 export type ResultColumn = keyof typeof RESULT_COLUMNS;
 

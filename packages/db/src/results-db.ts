@@ -110,6 +110,11 @@ export interface ResultRow {
   backend: string | null;
   host: string | null;
   error: string | null;
+  /** Live fields, for progress views. */
+  worker: string | null;
+  phase: string | null;
+  lastTrainBound: number | null;
+  updatedAt: number;
 }
 
 export interface ResultsQuery {
@@ -117,6 +122,7 @@ export interface ResultsQuery {
   where?: Condition[];
   sort?: SortKey[];
   limit?: number;
+  offset?: number;
 }
 
 export interface ModelKeyRow {
@@ -633,25 +639,19 @@ export class ResultsDb {
 
   /** One row per trial with its result (if any), filtered and sorted on whitelisted columns. */
   results(q: ResultsQuery = {}): ResultRow[] {
-    const clauses: string[] = [];
-    const params: (string | number)[] = [];
-    if (q.sweepId) {
-      clauses.push('t.sweep_id = ?');
-      params.push(q.sweepId);
-    }
-    for (const c of q.where ?? []) {
-      clauses.push(`${RESULT_COLUMNS[c.column]} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`);
-      params.push(c.value);
-    }
+    const { clause, params } = this.resultsWhere(q);
     const order = (q.sort ?? []).map((s) => `${RESULT_COLUMNS[s.column]} ${s.descending ? 'desc' : 'asc'} nulls last`);
     order.push('t.sweep_id', 't.layers', 't.objective', 't.k', 't.latent', 't.seed', 't.id');
+    const page = [
+      q.limit ? `limit ${Math.floor(q.limit)}` : q.offset ? 'limit -1' : '',
+      q.offset ? `offset ${Math.floor(q.offset)}` : '',
+    ];
     const text = `select t.sweep_id, t.id, t.status, t.objective, t.layers, t.k, t.latent, t.seed, t.batch_size, t.train_size,
               t.epochs_total, t.epochs_done, t.attempts, t.test_nll, t.test_bound, t.eval_k, t.train_bound, t.active_units,
-              t.active_units_per_layer, t.examples_per_second, t.backend, t.host, t.error, t.test_bounds
-         from trials t
-        ${clauses.length > 0 ? `where ${clauses.join(' and ')}` : ''}
-        order by ${order.join(', ')}
-        ${q.limit ? `limit ${Math.floor(q.limit)}` : ''}`;
+              t.active_units_per_layer, t.examples_per_second, t.backend, t.host, t.error, t.test_bounds,
+              t.worker_id, t.phase, t.last_train_bound, t.updated_at
+         from trials t ${clause}
+        order by ${order.join(', ')} ${page.join(' ')}`;
     let rows: unknown[][];
     try {
       // Arrays, not objects: better-sqlite3 builds row objects slowly, and this view can be 100k rows.
@@ -688,8 +688,32 @@ export class ResultsDb {
         host: r[21] as string | null,
         error: r[22] as string | null,
         testBoundsByK: r[23] ? (JSON.parse(r[23] as string) as Record<string, number>) : {},
+        worker: r[24] as string | null,
+        phase: r[25] as string | null,
+        lastTrainBound: r[26] as number | null,
+        updatedAt: r[27] as number,
       }),
     );
+  }
+
+  /** How many rows {@link results} would return without limit and offset. */
+  countResults(q: ResultsQuery = {}): number {
+    const { clause, params } = this.resultsWhere(q);
+    return (this.sqlite.prepare(`select count(*) as n from trials t ${clause}`).get(...params) as { n: number }).n;
+  }
+
+  private resultsWhere(q: ResultsQuery): { clause: string; params: (string | number)[] } {
+    const clauses: string[] = [];
+    const params: (string | number)[] = [];
+    if (q.sweepId) {
+      clauses.push('t.sweep_id = ?');
+      params.push(q.sweepId);
+    }
+    for (const c of q.where ?? []) {
+      clauses.push(`${RESULT_COLUMNS[c.column]} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`);
+      params.push(c.value);
+    }
+    return { clause: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', params };
   }
 
   /** The paper's Table 1 for a sweep: NLL and active units by model × K × objective, over seeds. */

@@ -87,7 +87,7 @@ ${sweeps
   // ---------------------------------------------------------------- one sweep
   async function sweepPage(id) {
     const state = {
-      query: { sort: 'nll', dir: 'asc', limit: 200, offset: 0 },
+      query: { sort: 'testNll', dir: 'asc', limit: 200, offset: 0 },
       rows: new Map(),
       selected: new Set(),
       curves: new Map(),
@@ -155,12 +155,12 @@ ${sweeps
     };
     drawCards(data.sweep);
     const rowHtml = (t) =>
-      `<td><a href="/trials/${t.id}">${t.id.slice(0, 9)}…</a></td><td>${status(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${t.objective}</td>
-<td class="num">${t.layers}</td><td class="num">${t.k}</td><td class="num">${t.latent}</td><td class="num">${t.seed}</td><td class="num epochs">${t.epochsDone}/${t.epochsTotal}</td>
-<td class="num">${num(t.bound)}</td><td class="num">${num(t.nll)}</td><td class="num">${esc(t.units ?? '–')}</td><td class="num">${t.attempts}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
+      `<td><a href="/trials/${t.trial}">${t.trial.slice(0, 9)}…</a></td><td>${status(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${t.objective}</td>
+<td class="num">${t.layers}</td><td class="num">${t.k}</td><td class="num">${t.latent}</td><td class="num">${t.seed}</td><td class="num epochs">${t.epochsDone}/${t.epochs}</td>
+<td class="num">${num(t.lastTrainBound)}</td><td class="num">${num(t.testNll)}</td><td class="num">${esc(t.activeUnitsPerLayer?.join('+') ?? '–')}</td><td class="num">${t.attempts}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
     function upsertRow(t) {
-      state.rows.set(t.id, t);
-      const tr = tbody.querySelector(`tr[data-id="${t.id}"]`);
+      state.rows.set(t.trial, t);
+      const tr = tbody.querySelector(`tr[data-id="${t.trial}"]`);
       if (!tr) return;
       tr.innerHTML = rowHtml(t);
     }
@@ -168,9 +168,9 @@ ${sweeps
       const params = new URLSearchParams(Object.entries(state.query).filter(([, v]) => v !== '' && v !== undefined));
       const page = await api(`/api/sweeps/${encodeURIComponent(id)}/trials?${params}`);
       tbody.innerHTML = page.rows
-        .map((t) => `<tr data-id="${t.id}" class="${state.selected.has(t.id) ? 'selected' : ''}">${rowHtml(t)}</tr>`)
+        .map((t) => `<tr data-id="${t.trial}" class="${state.selected.has(t.trial) ? 'selected' : ''}">${rowHtml(t)}</tr>`)
         .join('');
-      for (const t of page.rows) state.rows.set(t.id, t);
+      for (const t of page.rows) state.rows.set(t.trial, t);
       const { offset, limit } = state.query;
       document.getElementById('pager').innerHTML =
         `${page.total ? offset + 1 : 0}–${Math.min(offset + limit, page.total)} of ${page.total}
@@ -193,7 +193,7 @@ ${sweeps
           .filter((t) => t.status === 'running')
           .concat(page.rows)
           .slice(0, 6);
-        for (const t of pick) state.selected.add(t.id);
+        for (const t of pick) state.selected.add(t.trial);
         for (const tr of tbody.querySelectorAll('tr')) tr.classList.toggle('selected', state.selected.has(tr.dataset.id));
         await loadCurves();
       }
