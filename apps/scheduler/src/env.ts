@@ -9,7 +9,6 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
     .optional(),
   IWAE_SWEEP_TOKEN: z.string().min(8, { message: 'a token of at least 8 characters' }).optional(),
-  IWAE_SWEEP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -124,7 +124,6 @@ export function activeUnits(
     new Float32Array(set.n * set.pixels),
   );
   const [d1, d2] = arch.latent as [number, number | undefined];
-  const means: Float32Array[] = [];
   const batch = 500;
   const m1 = new Float32Array(set.n * d1);
   const m2 = d2 === undefined ? undefined : new Float32Array(set.n * d2);
@@ -147,9 +146,7 @@ export function activeUnits(
     }
     mu1.dispose();
   }
-  means.push(m1);
-  if (m2) means.push(m2);
-  return means.map((m, l) => countActive(m, set.n, arch.latent[l] as number, threshold));
+  return (m2 ? [m1, m2] : [m1]).map((m, l) => countActive(m, set.n, arch.latent[l] as number, threshold));
 }
 
 function countActive(values: Float32Array, n: number, d: number, threshold: number): number {

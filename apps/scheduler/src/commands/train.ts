@@ -1,4 +1,4 @@
-import { type TrialResult, trialId } from '@iwae-sweep/core';
+import { type TrialResult, trialId, ValidationError } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
@@ -26,7 +26,6 @@ export function registerTrain(program: Command): void {
     const backend = parseBackendFlag(flags.backend);
     const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
     if (flags.gradient !== 'fast' && flags.gradient !== 'reference') {
-      const { ValidationError } = await import('@iwae-sweep/core');
       throw new ValidationError('command-line flags', [
         { field: '--gradient', value: flags.gradient, expected: 'fast or reference' },
       ]);
