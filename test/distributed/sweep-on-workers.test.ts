@@ -66,4 +66,27 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     const status = await runCli(['status', '--db', db, '--sweep', 'race']);
     expect(status.stdout).toMatch(/race\s+redis\s+done\s+7\s+7/);
   });
+
+  it('status --redis shows the queue and its workers; the dashboard mounts bull-board and queue metrics', async () => {
+    const status = await runCli(['status', '--db', db], { env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/queue test-racing-[0-9a-f]+: .*\d+ completed/);
+    expect(status.stdout).toMatch(/workers: [1-9]/);
+
+    const dash = startCli(['serve', '--db', db, '--port', '0'], { env });
+    procs.push(dash);
+    let stderr = '';
+    dash.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const url = await waitFor(() => /dashboard at (http:\/\/\S+?)\/?;/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+    const board = await fetch(`${url}/queues`);
+    expect(board.status).toBe(200);
+    expect(await board.text()).toMatch(/<div id="root">/);
+    const api = (await (await fetch(`${url}/queues/api/queues`)).json()) as { queues: { name: string }[] };
+    expect(api.queues.map((q) => q.name).sort()).toEqual(['results', 'trials']);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/iwae_queue_jobs\{state="completed"\} \d+/);
+    expect(metrics).toMatch(/iwae_workers [1-9]/);
+  });
 });

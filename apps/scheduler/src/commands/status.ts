@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { type Column, OUTPUT_FORMATS, type OutputFormat, render } from '../format-table.ts';
 import { openExistingDb, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
+import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 import { trialLabel } from '../trial-label.ts';
 import { parseFormat } from './results.ts';
 
-interface StatusFlags {
+interface StatusFlags extends RedisFlags {
   db?: string;
   sweep?: string;
   format: string;
@@ -15,66 +16,85 @@ interface StatusFlags {
 const time = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null);
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description("sweeps and their trials by status, with ETAs; --sweep lists one sweep's trials")
-    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
-    .option('--sweep <id>', 'one sweep: list its trials')
-    .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
-    .action(async (flags: StatusFlags) => {
-      const format: OutputFormat = parseFormat(flags.format);
-      await withDb(openExistingDb(flags.db), (db) => {
-        const sweeps = db.sweepSummaries(flags.sweep);
-        if (flags.sweep && sweeps.length === 0) throw new Error(`no sweep "${flags.sweep}" in ${db.file}`);
-        type S = (typeof sweeps)[number];
-        const columns: Column<S>[] = [
-          { header: 'sweep', value: (s) => s.id },
-          { header: 'mode', value: (s) => s.mode },
-          { header: 'status', value: (s) => sweepStatus(s) },
-          { header: 'trials', value: (s) => s.total, align: 'right' },
-          { header: 'done', value: (s) => s.done, align: 'right' },
-          { header: 'running', value: (s) => s.running, align: 'right' },
-          { header: 'queued', value: (s) => s.queued, align: 'right' },
-          { header: 'failed', value: (s) => s.failed, align: 'right' },
-          { header: 'cancelled', value: (s) => s.cancelled, align: 'right' },
-          { header: 'epochs', value: (s) => `${s.epochsDone}/${s.epochsTotal}`, align: 'right' },
-          { header: 'started', value: (s) => time(s.firstStartedAt) },
-          { header: 'finished', value: (s) => (s.done + s.failed + s.cancelled === s.total ? time(s.lastFinishedAt) : null) },
-          {
-            header: 'eta',
-            value: (s) => (sweepStatus(s) === 'running' ? formatSeconds(sweepEtaSeconds(s) ?? Number.NaN) : null),
-          },
+  addRedisFlags(
+    program
+      .command('status')
+      .description("sweeps and their trials by status, with ETAs; --sweep lists one sweep's trials")
+      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .option('--sweep <id>', 'one sweep: list its trials')
+      .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table'),
+    false,
+  ).action(async (flags: StatusFlags) => {
+    const format: OutputFormat = parseFormat(flags.format);
+    await withDb(openExistingDb(flags.db), async (db) => {
+      const sweeps = db.sweepSummaries(flags.sweep);
+      if (flags.sweep && sweeps.length === 0) throw new Error(`no sweep "${flags.sweep}" in ${db.file}`);
+      type S = (typeof sweeps)[number];
+      const columns: Column<S>[] = [
+        { header: 'sweep', value: (s) => s.id },
+        { header: 'mode', value: (s) => s.mode },
+        { header: 'status', value: (s) => sweepStatus(s) },
+        { header: 'trials', value: (s) => s.total, align: 'right' },
+        { header: 'done', value: (s) => s.done, align: 'right' },
+        { header: 'running', value: (s) => s.running, align: 'right' },
+        { header: 'queued', value: (s) => s.queued, align: 'right' },
+        { header: 'failed', value: (s) => s.failed, align: 'right' },
+        { header: 'cancelled', value: (s) => s.cancelled, align: 'right' },
+        { header: 'epochs', value: (s) => `${s.epochsDone}/${s.epochsTotal}`, align: 'right' },
+        { header: 'started', value: (s) => time(s.firstStartedAt) },
+        { header: 'finished', value: (s) => (s.done + s.failed + s.cancelled === s.total ? time(s.lastFinishedAt) : null) },
+        {
+          header: 'eta',
+          value: (s) => (sweepStatus(s) === 'running' ? formatSeconds(sweepEtaSeconds(s) ?? Number.NaN) : null),
+        },
+      ];
+      if (format === 'json') {
+        const out = sweeps.map((s) => ({
+          ...s,
+          status: sweepStatus(s),
+          etaSeconds: sweepEtaSeconds(s) ?? null,
+          specJson: undefined,
+        }));
+        process.stdout.write(
+          `${JSON.stringify(flags.sweep ? { sweep: out[0], trials: db.trialsOf(flags.sweep) } : out, null, 2)}\n`,
+        );
+        return;
+      }
+      process.stdout.write(render(format, sweeps, columns));
+      if (flags.sweep) {
+        const trials = db.trialsOf(flags.sweep);
+        type T = (typeof trials)[number];
+        const trialColumns: Column<T>[] = [
+          { header: 'trial', value: (t) => t.id },
+          { header: 'model', value: (t) => trialLabel(t) },
+          { header: 'status', value: (t) => t.status },
+          { header: 'phase', value: (t) => (t.status === 'running' ? t.phase : null) },
+          { header: 'epochs', value: (t) => `${t.epochsDone}/${t.epochsTotal}`, align: 'right' },
+          { header: 'bound', value: (t) => t.lastTrainBound, digits: 2, align: 'right' },
+          { header: 'attempts', value: (t) => t.attempts, align: 'right' },
+          { header: 'worker', value: (t) => t.workerId },
+          { header: 'host', value: (t) => t.host },
+          { header: 'error', value: (t) => t.error?.split('\n')[0]?.slice(0, 60) ?? null },
         ];
-        if (format === 'json') {
-          const out = sweeps.map((s) => ({
-            ...s,
-            status: sweepStatus(s),
-            etaSeconds: sweepEtaSeconds(s) ?? null,
-            specJson: undefined,
-          }));
+        process.stdout.write(`\n${render(format, trials, trialColumns)}`);
+      }
+      if (redisUrl(flags)) {
+        // The queue's own view: jobs by state and the workers connected right now.
+        const queues = await openQueues(flags);
+        try {
+          const counts = await queues.counts();
+          const workers = await queues.workers();
           process.stdout.write(
-            `${JSON.stringify(flags.sweep ? { sweep: out[0], trials: db.trialsOf(flags.sweep) } : out, null, 2)}\n`,
+            `\nqueue ${queues.prefix}: ${Object.entries(counts)
+              .map(([state, n]) => `${n} ${state}`)
+              .join(
+                ', ',
+              )}\nworkers: ${workers.length}${workers.length ? ` (${[...new Set(workers.map((w) => w.name))].join(', ')})` : ''}\n`,
           );
-          return;
+        } finally {
+          await queues.close();
         }
-        process.stdout.write(render(format, sweeps, columns));
-        if (flags.sweep) {
-          const trials = db.trialsOf(flags.sweep);
-          type T = (typeof trials)[number];
-          const trialColumns: Column<T>[] = [
-            { header: 'trial', value: (t) => t.id },
-            { header: 'model', value: (t) => trialLabel(t) },
-            { header: 'status', value: (t) => t.status },
-            { header: 'phase', value: (t) => (t.status === 'running' ? t.phase : null) },
-            { header: 'epochs', value: (t) => `${t.epochsDone}/${t.epochsTotal}`, align: 'right' },
-            { header: 'bound', value: (t) => t.lastTrainBound, digits: 2, align: 'right' },
-            { header: 'attempts', value: (t) => t.attempts, align: 'right' },
-            { header: 'worker', value: (t) => t.workerId },
-            { header: 'host', value: (t) => t.host },
-            { header: 'error', value: (t) => t.error?.split('\n')[0]?.slice(0, 60) ?? null },
-          ];
-          process.stdout.write(`\n${render(format, trials, trialColumns)}`);
-        }
-      });
+      }
     });
+  });
 }
