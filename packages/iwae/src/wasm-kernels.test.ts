@@ -98,4 +98,24 @@ describe('our wasm SIMD kernels', () => {
       }
     }
   });
+
+  it('flushes gradient terms below 1e-30 to zero (IWAE weights underflow; wasm has no hardware flush)', () => {
+    const d = 9;
+    const logits = values(2 * d, 3, 2);
+    const x = Float32Array.from({ length: d }, (_, i) => i % 2);
+    const dy = Float32Array.from([1e-35, 0.5]);
+    const dl = tf.tidy(() =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            KERNELS.bernoulliGrad,
+            { logits: tf.tensor2d(logits, [2, d]), x: tf.tensor2d(x, [1, d]), dy: tf.tensor1d(dy) },
+            { k: 2 },
+          ) as tf.Tensor
+      ).dataSync(),
+    );
+    expect([...dl.subarray(0, d)].every((v) => v === 0)).toBe(true);
+    for (let i = 0; i < d; i++) expect(dl[d + i]).toBeCloseTo(0.5 * ((x[i] as number) - sigmoid(logits[d + i] as number)), 6);
+  });
 });
