@@ -6,6 +6,7 @@ import { normalizeTrialConfig, type PlannedTrial, trialId } from '@iwae-sweep/co
 import { ResultsDb } from '@iwae-sweep/db';
 import { startDashboard } from '@iwae-sweep/scheduler';
 import { launchChromium } from '../test/helpers/browser.ts';
+import { syntheticResult } from './synthetic-result.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-dash-'));
@@ -28,30 +29,7 @@ db.sqlite.transaction(() => {
   for (const [i, t] of trials.entries()) {
     if (i % 10 === 0) continue; // some still queued
     const nll = 85 + (i % 97) / 10;
-    db.recordResult(t.id, {
-      testNll: nll,
-      testBound: -nll,
-      evalK: 5000,
-      testBoundsByK: { '1': -nll - 4, '5': -nll - 1, '50': -nll - 0.2 },
-      trainBound: -nll - 1,
-      activeUnits: 20,
-      activeUnitsPerLayer: [20],
-      epochs: [1, 2, 3, 4, 5].map((e) => ({
-        epoch: e,
-        trainBound: -nll - 20 / e,
-        seconds: 1,
-        examplesPerSecond: 200,
-        learningRate: 0.001,
-      })),
-      examplesPerSecond: 200,
-      trainSeconds: 5,
-      evalSeconds: 1,
-      backend: 'wasm',
-      gradient: 'fast',
-      seed: t.config.seed,
-      resumedFromEpoch: 0,
-      config: t.config,
-    });
+    db.recordResult(t.id, syntheticResult(t.config, nll, 5));
   }
 })();
 const server = await startDashboard({ db, port: 0 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { normalizeTrialConfig, type PlannedTrial, Rng, trialId } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import { buildReportData, renderReport } from '@iwae-sweep/scheduler';
+import { syntheticResult } from './synthetic-result.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-db-bench-'));
@@ -34,30 +35,7 @@ db.addTrials(sweepId, trials);
 const insert = db.sqlite.transaction(() => {
   for (const t of trials) {
     const nll = 85 + 10 * rng.nextFloat();
-    db.recordResult(t.id, {
-      testNll: nll,
-      testBound: -nll,
-      evalK: 5000,
-      testBoundsByK: { '1': -nll - 5, '5': -nll - 1, '50': -nll - 0.1 },
-      trainBound: -nll - 2,
-      activeUnits: 20,
-      activeUnitsPerLayer: t.config.layers === 1 ? [20] : [15, 5],
-      epochs: [1, 2, 3].map((e) => ({
-        epoch: e,
-        trainBound: -nll - 10 / e,
-        seconds: 1,
-        examplesPerSecond: 200,
-        learningRate: 0.001,
-      })),
-      examplesPerSecond: 200,
-      trainSeconds: 100,
-      evalSeconds: 10,
-      backend: 'wasm',
-      gradient: 'fast',
-      seed: t.config.seed,
-      resumedFromEpoch: 0,
-      config: t.config,
-    });
+    db.recordResult(t.id, syntheticResult(t.config, nll, 3));
   }
 });
 insert();
