@@ -2,7 +2,7 @@ import type { BackendName, EpochMetrics, TrialConfig, TrialResult } from '@iwae-
 import { initBackend } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
-import { TrainingAbortedError } from './errors.ts';
+import { CheckpointError, TrainingAbortedError } from './errors.ts';
 import { activeUnits, evaluateBound } from './evaluate.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
@@ -24,6 +24,12 @@ export interface RunTrialOptions {
    * consumer that missed them (a report lost in a crash) can record them now.
    */
   onRestored?: (history: EpochMetrics[]) => void | Promise<void>;
+  /**
+   * Called when the stored checkpoint is refused (edited, corrupt, foreign): it is deleted and the
+   * trial starts from scratch, rather than failing on the same file at every retry. Default: a
+   * warning on stderr.
+   */
+  onCheckpointRejected?: (err: CheckpointError) => void | Promise<void>;
   onEvalProgress?: (imagesDone: number, images: number) => void;
   /** Checked between epochs: when aborted, the trial stops with {@link TrainingAbortedError}. */
   signal?: AbortSignal;
@@ -43,11 +49,22 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
   try {
     let resumedFromEpoch = 0;
     if (opts.checkpoints) {
-      const saved = await opts.checkpoints.store.load(opts.checkpoints.key);
+      const { store, key } = opts.checkpoints;
+      const saved = await store.load(key);
       if (saved) {
-        trainer.restore(decodeCheckpoint(saved, config, opts.checkpoints.store.describe(opts.checkpoints.key)));
-        resumedFromEpoch = trainer.epoch;
-        await opts.onRestored?.([...trainer.history]);
+        try {
+          trainer.restore(decodeCheckpoint(saved, config, store.describe(key)));
+          resumedFromEpoch = trainer.epoch;
+        } catch (err) {
+          const rejected =
+            err instanceof CheckpointError
+              ? err
+              : new CheckpointError(store.describe(key), (err as Error).message, { cause: err });
+          await store.remove(key);
+          if (opts.onCheckpointRejected) await opts.onCheckpointRejected(rejected);
+          else console.warn(`${rejected.message}: deleted, the trial starts from scratch`);
+        }
+        if (resumedFromEpoch > 0) await opts.onRestored?.([...trainer.history]);
       }
     }
     await opts.onPhase?.('training', { resumedFromEpoch });

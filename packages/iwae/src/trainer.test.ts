@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -72,6 +72,12 @@ describe('IwaeTrainer', () => {
     expect(() => decodeCheckpoint(corrupt, config, 'b.ckpt')).toThrow(CheckpointError);
     expect(() => decodeCheckpoint(buf.subarray(0, buf.length - 100), config)).toThrow(/checksum/);
     expect(() => decodeCheckpoint(Buffer.from('hello world'), config)).toThrow(/bad magic/);
+    // The header is hashed too: one digit of the epoch edited (same length) is refused.
+    const header = buf.indexOf('"epoch":1,');
+    expect(header).toBeGreaterThan(0);
+    const edited = Buffer.from(buf);
+    edited.write('"epoch":0,', header, 'latin1');
+    expect(() => decodeCheckpoint(edited, config, 'c.ckpt')).toThrow(/checkpoint c\.ckpt: checksum mismatch/);
   });
 
   it('leaks no tensors: tf.memory().numTensors is the same after every epoch and evaluation', async () => {
@@ -132,5 +138,23 @@ describe('runTrial on real MNIST', () => {
     expect(again.resumedFromEpoch).toBe(4);
     expect(again.testBound).toBe(result.testBound);
     expect(again.epochs).toEqual(result.epochs);
+
+    // An edited checkpoint is refused once, deleted, and the trial trains again from scratch.
+    const file = store.describe('trial-a');
+    const bytes = readFileSync(file);
+    bytes.write('"adamStep":7', bytes.indexOf('"adamStep":'), 'latin1');
+    writeFileSync(file, bytes);
+    const rejected: string[] = [];
+    const fresh = await runTrial(config, {
+      backend: 'wasm',
+      checkpoints: { store, key: 'trial-a' },
+      onCheckpointRejected: (err) => {
+        rejected.push(err.message);
+      },
+    });
+    expect(rejected).toEqual([`checkpoint ${file}: checksum mismatch (edited, truncated or corrupt file)`]);
+    expect(fresh.resumedFromEpoch).toBe(0);
+    expect(fresh.testBound).toBe(result.testBound);
+    expect(decodeCheckpoint(readFileSync(file), config).epoch).toBe(4);
   });
 });

@@ -135,11 +135,22 @@ export class IwaeTrainer {
 
   /** Continues from a snapshot taken by {@link state} of a trainer with the same config. */
   restore(state: TrainState): void {
+    // Check everything before assigning anything: a refused state leaves the fresh trainer intact.
+    if (state.epoch > this.totalEpochs) throw new RangeError(`saved epoch ${state.epoch} is past the ${this.totalEpochs} epochs`);
     for (const spec of parameterSpecs(this.arch)) {
-      const values = state.params.get(spec.name);
       const p = this.params.get(spec.name) as tf.Variable;
-      if (!values || values.length !== p.size)
-        throw new RangeError(`saved parameter ${spec.name} is missing or has the wrong size`);
+      for (const [what, map] of [
+        ['parameter', state.params],
+        ['Adam m of', state.adam.m],
+        ['Adam v of', state.adam.v],
+      ] as const) {
+        if (map.get(spec.name)?.length !== p.size)
+          throw new RangeError(`saved ${what} ${spec.name} is missing or has the wrong size`);
+      }
+    }
+    for (const spec of parameterSpecs(this.arch)) {
+      const p = this.params.get(spec.name) as tf.Variable;
+      const values = state.params.get(spec.name) as Float32Array;
       tf.tidy(() => p.assign(tf.tensor(values, p.shape, 'float32')));
     }
     this.adam.load(state.adam);
