@@ -38,7 +38,7 @@ describe('a real sweep on the embedded default (no Redis)', () => {
       expect(failed).toHaveLength(4);
       for (const r of failed) {
         expect(r.error).toMatch(/diverged/);
-        expect(JSON.parse(rdb.trialConfigJson(r.trial) ?? '{}').learningRate).toBe(1);
+        expect(rdb.trialConfig(r.trial)?.learningRate).toBe(1);
       }
       for (const r of done) {
         expect(r.testNll).toBeGreaterThan(50);

@@ -126,7 +126,7 @@ export class Collector {
         if (state === 'missing') {
           // Not in Redis: unless its result event is still waiting to be collected, queue it again.
           if (!(await queues.results.getJob(`${t.id}-result`))) {
-            missing.push({ sweepId: t.sweepId, trialId: t.id, config: JSON.parse(t.configJson) });
+            missing.push({ sweepId: t.sweepId, trialId: t.id, config: t.config });
           }
           continue;
         }

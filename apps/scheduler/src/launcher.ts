@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { SweepPlan, TrialConfig, TrialJob } from '@iwae-sweep/core';
+import type { SweepPlan, TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { gitSha } from './git-sha.ts';
@@ -49,7 +49,7 @@ export async function enqueuePending(
   const jobs: TrialJob[] = pending.map((t) => ({
     sweepId,
     trialId: t.id,
-    config: JSON.parse(t.configJson) as TrialConfig,
+    config: t.config,
     ...(spec.backend ? { backend: spec.backend } : {}),
   }));
   // Trials cancelled or failed before left finished jobs behind; those ids must be freed first.

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName, TrialConfig, TrialJob } from '@iwae-sweep/core';
+import type { BackendName, TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
@@ -114,7 +114,7 @@ export class LocalRunner {
     return {
       sweepId: t.sweepId,
       trialId: t.id,
-      config: JSON.parse(t.configJson) as TrialConfig,
+      config: t.config,
       ...(this.opts.backend ? { backend: this.opts.backend } : {}),
     };
   }

@@ -1,3 +1,4 @@
+export type * from './db-types.ts';
 export * from './errors.ts';
 export * from './filters.ts';
 export * from './read-only-query.ts';

@@ -105,7 +105,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     if (!t) return c.json({ error: `no trial "${c.req.param('id')}"` }, 404);
     return c.json({
       trial: t,
-      config: JSON.parse(db.trialConfigJson(t.id) ?? 'null'),
+      config: db.trialConfig(t.id) ?? null,
       epochs: db.epochsOf(t.id),
     });
   });

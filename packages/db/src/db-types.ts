@@ -1,0 +1,126 @@
+import type { TrialConfig } from '@iwae-sweep/core';
+import type { Condition, SortKey } from './filters.ts';
+import type { epochs, sweeps, TrialStatus, trials } from './schema.ts';
+
+/** Types the results DB takes and returns (rows are parsed: no caller decodes JSON columns). */
+
+export interface SweepInput {
+  id: string;
+  description?: string | undefined;
+  spec: unknown;
+  mode: 'local' | 'redis';
+  gitSha?: string | undefined;
+  host?: string | undefined;
+}
+
+export interface TrialStart {
+  host?: string | undefined;
+  /** Commit of the code that runs the trial (workers may run other versions than the scheduler). */
+  gitSha?: string | undefined;
+  backend?: string | undefined;
+  workerId?: string | undefined;
+}
+
+export type SweepRow = typeof sweeps.$inferSelect;
+export type TrialRow = typeof trials.$inferSelect;
+/** A trial with its config, as a runner needs it. */
+export type TrialWithConfig = TrialRow & { config: TrialConfig };
+export type EpochRow = typeof epochs.$inferSelect;
+
+export interface SweepSummary extends SweepRow {
+  total: number;
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+  epochsDone: number;
+  epochsTotal: number;
+  /** Sum of the estimated flops of unfinished trials, and of finished ones with their run time. */
+  flopsLeft: number;
+  flopsDone: number;
+  secondsDone: number;
+  firstStartedAt: number | null;
+  lastFinishedAt: number | null;
+}
+
+export interface ResultRow {
+  sweep: string;
+  trial: string;
+  status: TrialStatus;
+  objective: string;
+  layers: number;
+  k: number;
+  latent: number;
+  seed: number;
+  batchSize: number;
+  trainSize: number;
+  epochs: number;
+  epochsDone: number;
+  attempts: number;
+  testNll: number | null;
+  testBound: number | null;
+  evalK: number | null;
+  /** L_k on the test set for the extra k values, by k. */
+  testBoundsByK: Record<string, number>;
+  trainBound: number | null;
+  activeUnits: number | null;
+  activeUnitsPerLayer: number[] | null;
+  examplesPerSecond: number | null;
+  backend: string | null;
+  host: string | null;
+  error: string | null;
+  /** Live fields, for progress views. */
+  worker: string | null;
+  phase: string | null;
+  lastTrainBound: number | null;
+  updatedAt: number;
+}
+
+export interface ResultsQuery {
+  sweepId?: string | undefined;
+  where?: Condition[];
+  sort?: SortKey[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface ModelKeyRow {
+  layers: number;
+  objective: string;
+  k: number;
+  latent: number;
+}
+
+export interface PaperTableRow {
+  layers: number;
+  objective: string;
+  k: number;
+  latent: number;
+  trials: number;
+  nllMean: number;
+  nllSd: number | null;
+  unitsMean: number;
+  unitsSd: number | null;
+  /** Active units per layer, averaged over seeds ("20+6" style), data side first. */
+  unitsPerLayerMean: number[];
+}
+
+export interface SweepRunInfo {
+  hosts: string[];
+  backends: string[];
+  gitShas: string[];
+  trainSeconds: number;
+  evalSeconds: number;
+}
+
+/** What the aggregates need to know about a trial when one of its epochs or its result lands. */
+export interface ModelOf {
+  sweepId: string;
+  layers: number;
+  objective: 'vae' | 'iwae';
+  k: number;
+  latent: number;
+  host: string | null;
+  gitSha: string | null;
+}

@@ -1,0 +1,182 @@
+import type { TrialConfig } from '@iwae-sweep/core';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { DbConnection } from './connection.ts';
+import type { EpochRow, ResultRow, ResultsQuery, SweepRow, SweepSummary, TrialRow, TrialWithConfig } from './db-types.ts';
+import { DbError } from './errors.ts';
+import { RESULT_COLUMNS } from './result-columns.ts';
+import type { TrialStatus } from './schema.ts';
+import { epochs, sweeps, trialConfigs, trials } from './schema.ts';
+import { decodeTrialConfig } from './trial-config-codec.ts';
+
+type Decode = (v: unknown) => unknown;
+const jsonOr =
+  (fallback: unknown): Decode =>
+  (v) =>
+    v ? JSON.parse(v as string) : fallback;
+
+/**
+ * The results view's fields, each named once with its SQL (and its decoder for JSON columns).
+ * Rows are read as arrays (better-sqlite3 builds row objects slowly, and this view can be 100k
+ * rows) and turned into objects by these names.
+ */
+const RESULT_FIELDS: { [F in keyof ResultRow]: { sql: string; decode?: Decode } } = {
+  sweep: { sql: 't.sweep_id' },
+  trial: { sql: 't.id' },
+  status: { sql: 't.status' },
+  objective: { sql: 't.objective' },
+  layers: { sql: 't.layers' },
+  k: { sql: 't.k' },
+  latent: { sql: 't.latent' },
+  seed: { sql: 't.seed' },
+  batchSize: { sql: 't.batch_size' },
+  trainSize: { sql: 't.train_size' },
+  epochs: { sql: 't.epochs_total' },
+  epochsDone: { sql: 't.epochs_done' },
+  attempts: { sql: 't.attempts' },
+  testNll: { sql: 't.test_nll' },
+  testBound: { sql: 't.test_bound' },
+  evalK: { sql: 't.eval_k' },
+  testBoundsByK: { sql: 't.test_bounds', decode: jsonOr({}) },
+  trainBound: { sql: 't.train_bound' },
+  activeUnits: { sql: 't.active_units' },
+  activeUnitsPerLayer: { sql: 't.active_units_per_layer', decode: jsonOr(null) },
+  examplesPerSecond: { sql: 't.examples_per_second' },
+  backend: { sql: 't.backend' },
+  host: { sql: 't.host' },
+  error: { sql: 't.error' },
+  worker: { sql: 't.worker_id' },
+  phase: { sql: 't.phase' },
+  lastTrainBound: { sql: 't.last_train_bound' },
+  updatedAt: { sql: 't.updated_at' },
+};
+const FIELD_LIST = Object.entries(RESULT_FIELDS).map(([name, f]) => ({ name, ...f }));
+const SELECT_LIST = FIELD_LIST.map((f) => f.sql).join(', ');
+
+function toResultRow(values: unknown[]): ResultRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < FIELD_LIST.length; i++) {
+    const f = FIELD_LIST[i] as (typeof FIELD_LIST)[number];
+    row[f.name] = f.decode ? f.decode(values[i]) : values[i];
+  }
+  return row as unknown as ResultRow;
+}
+
+/** Reads of sweeps, trials, epochs and the filtered, sorted results view. */
+export class ResultQueries {
+  constructor(private readonly conn: DbConnection) {}
+
+  getSweep(sweepId: string): SweepRow | undefined {
+    return this.conn.db.select().from(sweeps).where(eq(sweeps.id, sweepId)).get();
+  }
+
+  getTrial(trialId: string): TrialRow | undefined {
+    return this.conn.db.select().from(trials).where(eq(trials.id, trialId)).get();
+  }
+
+  trialsOf(sweepId: string, statuses?: TrialStatus[]): TrialRow[] {
+    const where = statuses ? and(eq(trials.sweepId, sweepId), inArray(trials.status, statuses)) : eq(trials.sweepId, sweepId);
+    return this.conn.db.select().from(trials).where(where).orderBy(sql`${trials.flops} desc`, trials.id).all();
+  }
+
+  /** Like {@link trialsOf}, with each trial's config (what a runner needs to run it). */
+  trialsWithConfig(sweepId: string, statuses?: TrialStatus[]): TrialWithConfig[] {
+    const where = statuses ? and(eq(trials.sweepId, sweepId), inArray(trials.status, statuses)) : eq(trials.sweepId, sweepId);
+    return this.conn.db
+      .select({ trial: trials, configJson: trialConfigs.configJson })
+      .from(trials)
+      .innerJoin(trialConfigs, eq(trialConfigs.trialId, trials.id))
+      .where(where)
+      .orderBy(sql`${trials.flops} desc`, trials.id)
+      .all()
+      .map((r) => ({ ...r.trial, config: decodeTrialConfig(r.configJson, r.trial.id) }));
+  }
+
+  trialConfig(trialId: string): TrialConfig | undefined {
+    const row = this.conn.db.select().from(trialConfigs).where(eq(trialConfigs.trialId, trialId)).get();
+    return row ? decodeTrialConfig(row.configJson, trialId) : undefined;
+  }
+
+  epochsOf(trialId: string): EpochRow[] {
+    return this.conn.db.select().from(epochs).where(eq(epochs.trialId, trialId)).orderBy(epochs.epoch).all();
+  }
+
+  /** Every epoch of a sweep's trials, for learning curves. */
+  epochsOfSweep(sweepId: string): EpochRow[] {
+    return this.conn.sqlite
+      .prepare(
+        `select e.trial_id as trialId, e.epoch, e.train_bound as trainBound, e.seconds,
+                e.examples_per_second as examplesPerSecond, e.learning_rate as learningRate, e.recorded_at as recordedAt
+           from epochs e join trials t on t.id = e.trial_id
+          where t.sweep_id = ? order by e.trial_id, e.epoch`,
+      )
+      .all(sweepId) as EpochRow[];
+  }
+
+  /** Sweeps with their trial counts by status, newest first. */
+  sweepSummaries(sweepId?: string): SweepSummary[] {
+    return this.conn.sqlite
+      .prepare(
+        `select s.id, s.description, s.spec_json as specJson, s.mode, s.state, s.git_sha as gitSha, s.host,
+                s.created_at as createdAt, s.updated_at as updatedAt,
+                count(t.id) as total,
+                coalesce(sum(t.status = 'queued'), 0) as queued,
+                coalesce(sum(t.status = 'running'), 0) as running,
+                coalesce(sum(t.status = 'done'), 0) as done,
+                coalesce(sum(t.status = 'failed'), 0) as failed,
+                coalesce(sum(t.status = 'cancelled'), 0) as cancelled,
+                coalesce(sum(t.epochs_done), 0) as epochsDone,
+                coalesce(sum(t.epochs_total), 0) as epochsTotal,
+                coalesce(sum(case when t.status in ('queued', 'running') then t.flops end), 0) as flopsLeft,
+                coalesce(sum(case when t.status = 'done' then t.flops end), 0) as flopsDone,
+                coalesce(sum(case when t.status = 'done' then (t.finished_at - t.started_at) / 1000.0 end), 0) as secondsDone,
+                min(t.started_at) as firstStartedAt,
+                max(t.finished_at) as lastFinishedAt
+           from sweeps s left join trials t on t.sweep_id = s.id
+          ${sweepId ? 'where s.id = ?' : ''}
+          group by s.id order by s.created_at desc`,
+      )
+      .all(...(sweepId ? [sweepId] : [])) as SweepSummary[];
+  }
+
+  /** One row per trial with its result (if any), filtered and sorted on whitelisted columns. */
+  results(q: ResultsQuery = {}): ResultRow[] {
+    const { clause, params } = resultsWhere(q);
+    const order = (q.sort ?? []).map((s) => `${RESULT_COLUMNS[s.column]} ${s.descending ? 'desc' : 'asc'} nulls last`);
+    order.push('t.sweep_id', 't.layers', 't.objective', 't.k', 't.latent', 't.seed', 't.id');
+    const page = [
+      q.limit ? `limit ${Math.floor(q.limit)}` : q.offset ? 'limit -1' : '',
+      q.offset ? `offset ${Math.floor(q.offset)}` : '',
+    ];
+    const text = `select ${SELECT_LIST} from trials t ${clause} order by ${order.join(', ')} ${page.join(' ')}`;
+    let rows: unknown[][];
+    try {
+      rows = this.conn.sqlite
+        .prepare(text)
+        .raw(true)
+        .all(...params) as unknown[][];
+    } catch (err) {
+      throw new DbError('reading results', text, params, err);
+    }
+    return rows.map(toResultRow);
+  }
+
+  /** How many rows {@link results} would return without limit and offset. */
+  countResults(q: ResultsQuery = {}): number {
+    const { clause, params } = resultsWhere(q);
+    return (this.conn.sqlite.prepare(`select count(*) as n from trials t ${clause}`).get(...params) as { n: number }).n;
+  }
+}
+
+function resultsWhere(q: ResultsQuery): { clause: string; params: (string | number)[] } {
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.sweepId) {
+    clauses.push('t.sweep_id = ?');
+    params.push(q.sweepId);
+  }
+  for (const c of q.where ?? []) {
+    clauses.push(`${RESULT_COLUMNS[c.column]} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`);
+    params.push(c.value);
+  }
+  return { clause: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', params };
+}
