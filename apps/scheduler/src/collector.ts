@@ -1,11 +1,11 @@
-import type { TrialJob, TrialResult } from '@iwae-sweep/core';
-import { type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
+import type { TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
+import { applyTrialEvent, type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
 import {
   connectionOptions,
   JobPayloadError,
   QUEUE_NAMES,
-  type ResultEvent,
-  readResultEvent,
+  readTrialEvent,
+  resultEventJobId,
   type SweepQueues,
 } from '@iwae-sweep/queue';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -17,7 +17,7 @@ export interface CollectorOptions {
   reconcileEveryMs?: number;
   log?: (line: string) => void;
   /** Called after each event is written (progress displays). */
-  onEvent?: (event: ResultEvent) => void;
+  onEvent?: (event: TrialEventRecord) => void;
 }
 
 /**
@@ -57,55 +57,21 @@ export class Collector {
   }
 
   private async process(job: Job): Promise<void> {
-    let event: ResultEvent;
+    let event: TrialEventRecord;
     try {
-      event = readResultEvent(job);
+      event = readTrialEvent(job);
     } catch (err) {
       if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
       throw err;
     }
     try {
-      this.apply(event);
+      applyTrialEvent(this.opts.db, event);
     } catch (err) {
       // An event for a trial this DB does not know can never be written: keep it failed in Redis.
       if (err instanceof UnknownEntityError) throw new UnrecoverableError(err.message);
       throw err;
     }
     this.opts.onEvent?.(event);
-  }
-
-  private apply(event: ResultEvent): void {
-    const { db } = this.opts;
-    switch (event.name) {
-      case 'trial-started': {
-        const p = event.payload;
-        db.trialStarted(p.trialId, { host: p.host, backend: p.backend, workerId: p.workerId, gitSha: p.gitSha });
-        break;
-      }
-      case 'trial-phase':
-        db.trialPhase(
-          event.payload.trialId,
-          event.payload.phase,
-          event.payload.backend ? { backend: event.payload.backend } : {},
-        );
-        break;
-      case 'trial-epoch':
-        db.recordEpoch(event.payload.trialId, event.payload.metrics);
-        break;
-      case 'trial-result':
-        db.recordResult(event.payload.trialId, event.payload.result);
-        break;
-      case 'trial-failed':
-        db.trialFailed(
-          event.payload.trialId,
-          { message: event.payload.error.message, stack: event.payload.error.stack },
-          { final: event.payload.final },
-        );
-        break;
-      case 'trial-cancelled':
-        db.setTrialStatus([event.payload.trialId], 'cancelled');
-        break;
-    }
   }
 
   /**
@@ -125,7 +91,7 @@ export class Collector {
         const state = states.get(t.id);
         if (state === 'missing') {
           // Not in Redis: unless its result event is still waiting to be collected, queue it again.
-          if (!(await queues.results.getJob(`${t.id}-result`))) {
+          if (!(await queues.results.getJob(resultEventJobId(t.id)))) {
             missing.push({ sweepId: t.sweepId, trialId: t.id, config: t.config });
           }
           continue;

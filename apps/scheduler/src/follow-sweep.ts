@@ -1,5 +1,6 @@
+import type { TrialEventRecord } from '@iwae-sweep/core';
 import type { ResultsDb } from '@iwae-sweep/db';
-import type { ResultEvent, SweepQueues } from '@iwae-sweep/queue';
+import type { SweepQueues } from '@iwae-sweep/queue';
 import { Collector } from './collector.ts';
 import { EXIT } from './exit-codes.ts';
 import { formatSeconds } from './progress.ts';
@@ -11,19 +12,18 @@ import { sweepEtaSeconds, sweepStatus } from './sweep-eta.ts';
  */
 export async function followSweep(db: ResultsDb, queues: SweepQueues, sweepId: string): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const describe = (e: ResultEvent): string | undefined => {
-    const p = e.payload;
-    switch (e.name) {
-      case 'trial-started':
-        return `start  ${p.trialId} on ${p.workerId} (attempt ${p.attempt})`;
-      case 'trial-epoch':
-        return `       ${p.trialId} epoch ${e.payload.metrics.epoch}/${e.payload.totalEpochs} bound ${e.payload.metrics.trainBound.toFixed(2)}`;
-      case 'trial-result':
-        return `done   ${p.trialId}: NLL ${e.payload.result.testNll.toFixed(2)} (−L_${e.payload.result.evalK})`;
-      case 'trial-failed':
-        return `${e.payload.final ? 'FAILED' : 'retry '} ${p.trialId}: ${e.payload.error.message.split('\n')[0]}`;
-      case 'trial-cancelled':
-        return `cancel ${p.trialId} after ${e.payload.completedEpochs} epoch(s)`;
+  const describe = ({ event: e, workerId, attempt }: TrialEventRecord): string | undefined => {
+    switch (e.type) {
+      case 'started':
+        return `start  ${e.trialId} on ${workerId} (attempt ${attempt})`;
+      case 'epoch':
+        return `       ${e.trialId} epoch ${e.metrics.epoch}/${e.totalEpochs} bound ${e.metrics.trainBound.toFixed(2)}`;
+      case 'result':
+        return `done   ${e.trialId}: NLL ${e.result.testNll.toFixed(2)} (−L_${e.result.evalK})`;
+      case 'failed':
+        return `${e.final ? 'FAILED' : 'retry '} ${e.trialId}: ${e.error.message.split('\n')[0]}`;
+      case 'cancelled':
+        return `cancel ${e.trialId} after ${e.completedEpochs} epoch(s)`;
       default:
         return undefined;
     }
@@ -34,7 +34,7 @@ export async function followSweep(db: ResultsDb, queues: SweepQueues, sweepId: s
     log,
     reconcileEveryMs: 15_000,
     onEvent: (e) => {
-      if (e.payload.sweepId !== sweepId) return;
+      if (e.sweepId !== sweepId) return;
       const line = describe(e);
       if (line) log(line);
     },

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName, TrialJob } from '@iwae-sweep/core';
-import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
+import type { BackendName, TrialEvent, TrialEventOf, TrialJob } from '@iwae-sweep/core';
+import { applyTrialEvent, type ResultsDb, type TrialWithConfig } from '@iwae-sweep/db';
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
 import { TrialChild } from './trial-child.ts';
@@ -141,11 +141,12 @@ export class LocalRunner {
       if (!t) break;
       const attempt = (this.attempts.get(t.id) ?? 0) + 1;
       this.attempts.set(t.id, attempt);
-      this.opts.db.trialStarted(t.id, {
-        host: this.opts.host,
-        backend: this.opts.backend,
-        workerId: `local:${child.pid ?? '?'}`,
-        gitSha: this.opts.gitSha,
+      this.apply(child, {
+        type: 'started',
+        trialId: t.id,
+        ...(this.opts.host ? { host: this.opts.host } : {}),
+        ...(this.opts.backend ? { backend: this.opts.backend } : {}),
+        ...(this.opts.gitSha ? { gitSha: this.opts.gitSha } : {}),
       });
       this.summary.started++;
       this.opts.display.trialStarted(child.slot, { id: t.id, label: trialLabel(t) }, attempt);
@@ -166,31 +167,34 @@ export class LocalRunner {
       this.dispatch();
       return;
     }
-    const t = this.byId.get(msg.trialId);
+    const trialId = msg.type === 'event' ? msg.event.trialId : msg.trialId;
+    const t = this.byId.get(trialId);
     if (!t) return;
     const shown = { id: t.id, label: trialLabel(t) };
-    const { db, display } = this.opts;
-    switch (msg.type) {
+    const { display } = this.opts;
+    if (msg.type === 'eval-progress') {
+      display.evalProgress(child.slot, shown, msg.done, msg.total);
+      return;
+    }
+    const event = msg.event;
+    switch (event.type) {
       case 'phase':
-        db.trialPhase(t.id, msg.phase, msg.backend ? { backend: msg.backend } : {});
-        display.phase(child.slot, shown, msg.phase, { resumedFromEpoch: msg.resumedFromEpoch });
+        this.apply(child, event);
+        display.phase(child.slot, shown, event.phase, { resumedFromEpoch: event.resumedFromEpoch });
         break;
       case 'epoch':
-        db.recordEpoch(t.id, msg.metrics);
-        this.partial.set(t.id, (t.flops * 0.9 * msg.metrics.epoch) / msg.totalEpochs);
-        display.epoch(child.slot, shown, msg.metrics, msg.totalEpochs);
+        this.apply(child, event);
+        this.partial.set(t.id, (t.flops * 0.9 * event.metrics.epoch) / event.totalEpochs);
+        display.epoch(child.slot, shown, event.metrics, event.totalEpochs);
         this.showProgress();
         break;
-      case 'eval-progress':
-        display.evalProgress(child.slot, shown, msg.done, msg.total);
-        break;
       case 'result': {
-        db.recordResult(t.id, msg.result);
+        this.apply(child, event);
         if (!this.opts.keepCheckpoints) rmSync(join(this.checkpointDir, `${t.id}.ckpt`), { force: true });
         this.summary.done++;
         this.partial.delete(t.id);
         this.flopsDone += t.flops;
-        const r = msg.result;
+        const r = event.result;
         display.trialDone(
           child.slot,
           shown,
@@ -201,17 +205,31 @@ export class LocalRunner {
         break;
       }
       case 'failed':
-        this.failed(child, t, msg.error.message, msg.error.stack, msg.error.final);
+        this.failed(child, t, event);
         this.dispatch();
         break;
+      default:
+        // A child neither starts (the runner does) nor cancels trials: record anything else as is.
+        this.apply(child, event);
     }
   }
 
-  private failed(child: TrialChild, t: TrialWithConfig, message: string, stack: string | undefined, finalError: boolean): void {
-    const final = finalError || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
-    this.opts.db.trialFailed(t.id, { message, stack }, { final });
+  /** Writes an event of one of this run's children to the DB, as the collector does for workers. */
+  private apply(child: TrialChild, event: TrialEvent): void {
+    applyTrialEvent(this.opts.db, {
+      sweepId: this.opts.sweepId,
+      workerId: `local:${child.pid ?? '?'}`,
+      attempt: this.attempts.get(event.trialId) ?? 1,
+      event,
+    });
+  }
+
+  /** A failure is final if the child says so or this run has no attempt left for the trial. */
+  private failed(child: TrialChild, t: TrialWithConfig, event: TrialEventOf<'failed'>): void {
+    const final = event.final || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
+    this.apply(child, { ...event, final });
     this.partial.delete(t.id);
-    this.opts.display.trialFailed(child.slot, { id: t.id, label: trialLabel(t) }, message, final);
+    this.opts.display.trialFailed(child.slot, { id: t.id, label: trialLabel(t) }, event.error.message, final);
     if (final) {
       this.summary.failed++;
       this.flopsDone += t.flops;
@@ -229,7 +247,13 @@ export class LocalRunner {
     const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
     if (t) {
       const tail = info.stderr.trim().split('\n').slice(-5).join('\n');
-      this.failed(child, t, `trial process ${how}${tail ? `: ${tail}` : ''}`, info.stderr || undefined, false);
+      const message = `trial process ${how}${tail ? `: ${tail}` : ''}`;
+      this.failed(child, t, {
+        type: 'failed',
+        trialId: t.id,
+        error: { name: 'TrialProcessExit', message, ...(info.stderr ? { stack: info.stderr } : {}) },
+        final: false,
+      });
     } else if (++this.startupCrashes >= MAX_STARTUP_CRASHES) {
       this.fatal = new Error(`trial processes keep dying before running anything (last ${how}):\n${info.stderr}`);
       void this.stop(false);

@@ -44,7 +44,9 @@ export class TrialChild {
         return;
       }
       const msg = parsed.data;
-      if ((msg.type === 'result' || msg.type === 'failed') && msg.trialId === this.running) this.running = undefined;
+      // A result or a failure ends the child's trial; every event names the trial it is about.
+      const ends = msg.type === 'event' && (msg.event.type === 'result' || msg.event.type === 'failed');
+      if (ends && msg.event.trialId === this.running) this.running = undefined;
       this.events.message(this, msg);
     });
     this.proc.on('exit', (code, signal) => {

@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendName, TrialJob } from '@iwae-sweep/core';
 import {
-  addJob,
   checkRedis,
   connectionOptions,
   DEFAULT_PREFIX,
+  emitTrialEvent,
   QUEUE_NAMES,
   RedisConnectionError,
   subscribeControl,
@@ -132,13 +132,16 @@ export class DistributedWorker {
       `worker ${this.id}: trial ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ', will retry'}): ${err.message}`,
     );
     try {
-      await addJob(this.results, 'trial-failed', {
+      await emitTrialEvent(this.results, {
         sweepId: data.sweepId,
-        trialId: data.trialId,
         workerId: this.id,
         attempt: Math.max(1, job.attemptsMade),
-        error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) },
-        final,
+        event: {
+          type: 'failed',
+          trialId: data.trialId,
+          error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) },
+          final,
+        },
       });
     } catch (e) {
       this.log(`worker ${this.id}: could not report the failure of ${job.id}: ${(e as Error).message}`);

@@ -1,5 +1,12 @@
-import { type BackendName, type EpochMetrics, type TrialJob, type TrialResult, totalEpochs } from '@iwae-sweep/core';
-import { activeBackend, type CheckpointStore, runTrial, type TrialPhase } from '@iwae-sweep/iwae';
+import {
+  type BackendName,
+  type EpochMetrics,
+  type TrialJob,
+  type TrialPhase,
+  type TrialResult,
+  totalEpochs,
+} from '@iwae-sweep/core';
+import { activeBackend, type CheckpointStore, runTrial } from '@iwae-sweep/iwae';
 
 /** Where a running trial reports to: the local runner over IPC, or the results queue. */
 export interface TrialSink {

@@ -2,11 +2,12 @@
  * Entry point of a local trial child process (forked by the local runner). Runs one trial at a
  * time and reports over IPC. Exits when the parent goes away: an orphan must not keep training.
  */
+import type { TrialEvent } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore } from '@iwae-sweep/iwae';
 import { type FromChild, toChildSchema } from './child-messages.ts';
 import { executeTrial } from './execute-trial.ts';
 import { exitWhenOrphaned } from './orphan-guard.ts';
-import { serializeError } from './serialize-error.ts';
+import { isFinalError, serializeError } from './serialize-error.ts';
 
 function send(msg: FromChild): Promise<void> {
   return new Promise((resolve) => {
@@ -14,6 +15,8 @@ function send(msg: FromChild): Promise<void> {
     process.send(msg, undefined, {}, () => resolve());
   });
 }
+
+const emit = (event: TrialEvent) => send({ type: 'event', event });
 
 let busy = false;
 let lastEvalReport = 0;
@@ -28,10 +31,11 @@ process.on('message', async (raw: unknown) => {
   const msg = parsed.data;
   if (msg.type === 'shutdown') process.exit(0);
   if (busy) {
-    await send({
+    await emit({
       type: 'failed',
       trialId: msg.job.trialId,
-      error: { name: 'Busy', message: 'child is already running a trial', final: false },
+      error: { name: 'Busy', message: 'child is already running a trial' },
+      final: false,
     });
     return;
   }
@@ -42,8 +46,8 @@ process.on('message', async (raw: unknown) => {
       store: new DirectoryCheckpointStore(msg.checkpointDir),
       backend: msg.backend,
       sink: {
-        phase: (phase, detail) => send({ type: 'phase', trialId, phase, ...detail }),
-        epoch: (metrics, totalEpochs) => send({ type: 'epoch', trialId, metrics, totalEpochs }),
+        phase: (phase, detail) => emit({ type: 'phase', trialId, phase, ...detail }),
+        epoch: (metrics, totalEpochs) => emit({ type: 'epoch', trialId, metrics, totalEpochs }),
         evalProgress: (done, total) => {
           // At most a few reports a second: the parent only draws them.
           const now = Date.now();
@@ -54,9 +58,9 @@ process.on('message', async (raw: unknown) => {
         },
       },
     });
-    await send({ type: 'result', trialId, result });
+    await emit({ type: 'result', trialId, result });
   } catch (err) {
-    await send({ type: 'failed', trialId, error: serializeError(err) });
+    await emit({ type: 'failed', trialId, error: serializeError(err), final: isFinalError(err) });
   } finally {
     busy = false;
   }

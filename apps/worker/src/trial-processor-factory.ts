@@ -7,9 +7,9 @@
  * orchestration alone.
  */
 import { hostname } from 'node:os';
-import type { TrialJob, TrialResult } from '@iwae-sweep/core';
+import type { TrialEvent, TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
 import { type CheckpointStore, DirectoryCheckpointStore, TrainingAbortedError } from '@iwae-sweep/iwae';
-import { addJob, connectionOptions, type JobName, type JobPayload, QUEUE_NAMES, readTrialJob } from '@iwae-sweep/queue';
+import { connectionOptions, emitTrialEvent, QUEUE_NAMES, readTrialJob } from '@iwae-sweep/queue';
 import { Queue, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecuteOptions } from './execute-trial.ts';
@@ -50,8 +50,9 @@ function sandbox(): SandboxContext {
 /** Why a running trial is being stopped: by a cancelled sweep, or by its worker shutting down. */
 export const STOP_REASONS = { cancelled: 'cancelled', shutdown: 'shutdown' } as const;
 
-function emit<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void> {
-  return addJob(sandbox().results, name, payload);
+/** Sends an event of this attempt of a trial to the collector. */
+function emitter(origin: Omit<TrialEventRecord, 'event'>): (event: TrialEvent) => Promise<void> {
+  return (event) => emitTrialEvent(sandbox().results, { ...origin, event });
 }
 
 async function isCancelled(sweepId: string): Promise<boolean> {
@@ -78,25 +79,22 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       // A malformed job can never succeed: fail it now, without retries.
       throw new UnrecoverableError((err as Error).message);
     }
-    const base = {
-      sweepId: payload.sweepId,
-      trialId: payload.trialId,
-      workerId: env.IWAE_SWEEP_WORKER_ID,
-      attempt: job.attemptsMade + 1,
-    };
+    const { trialId } = payload;
+    const emit = emitter({ sweepId: payload.sweepId, workerId: env.IWAE_SWEEP_WORKER_ID, attempt: job.attemptsMade + 1 });
     // Round trips to Redis are the per-trial overhead of the orchestration: independent ones go
     // in parallel, and phase events are not waited for (they are before the result).
     const [cancelled] = await Promise.all([
       isCancelled(payload.sweepId),
-      emit('trial-started', {
-        ...base,
+      emit({
+        type: 'started',
+        trialId,
         host: env.IWAE_SWEEP_HOST || hostname(),
         ...(env.IWAE_SWEEP_BACKEND ? { backend: env.IWAE_SWEEP_BACKEND } : {}),
         ...(env.IWAE_SWEEP_GIT_SHA ? { gitSha: env.IWAE_SWEEP_GIT_SHA } : {}),
       }),
     ]);
     if (cancelled) {
-      await emit('trial-cancelled', { ...base, completedEpochs: 0, reason: 'sweep cancelled before the trial started' });
+      await emit({ type: 'cancelled', trialId, completedEpochs: 0, reason: 'sweep cancelled before the trial started' });
       return { cancelled: true };
     }
     const pending: Promise<unknown>[] = [];
@@ -113,12 +111,12 @@ export function createTrialProcessor(runTrial: TrialRunner) {
           phase: (phase, detail) => {
             // "loading" is implied by the start event, "training" by the first epoch and "done" by
             // the result: each event is a job, and jobs are the orchestration's cost per trial.
-            if (phase === 'evaluating') pending.push(emit('trial-phase', { ...base, phase, ...detail }));
+            if (phase === 'evaluating') pending.push(emit({ type: 'phase', trialId, phase, ...detail }));
           },
           epoch: async (metrics, totalEpochs) => {
             if (orphaned()) process.exit(0);
             const [, , stop] = await Promise.all([
-              emit('trial-epoch', { ...base, metrics, totalEpochs }),
+              emit({ type: 'epoch', trialId, metrics, totalEpochs }),
               job.updateProgress({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound }),
               // The control message may have been missed (worker restarted): the flag is the truth.
               isCancelled(payload.sweepId),
@@ -127,7 +125,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
           },
         },
       });
-      await Promise.all([...pending, emit('trial-result', { ...base, result })]);
+      await Promise.all([...pending, emit({ type: 'result', trialId, result })]);
       // The result is safe in Redis: the checkpoint is no longer needed.
       await store.remove(payload.trialId);
       return result;
@@ -135,7 +133,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       if (err instanceof TrainingAbortedError) {
         const reason = String(controller.signal.reason ?? '');
         if (reason === STOP_REASONS.cancelled) {
-          await emit('trial-cancelled', { ...base, completedEpochs: err.completedEpochs, reason: 'sweep cancelled' });
+          await emit({ type: 'cancelled', trialId, completedEpochs: err.completedEpochs, reason: 'sweep cancelled' });
           return { cancelled: true };
         }
         // Shutdown: hand the trial back to the queue (not a failed attempt); any worker resumes it

@@ -6,6 +6,7 @@ export * from './rng.ts';
 export * from './stable-json.ts';
 export * from './sweep-spec.ts';
 export * from './trial-config.ts';
+export * from './trial-events.ts';
 export * from './trial-id.ts';
 export * from './trial-job.ts';
 export * from './zod-problems.ts';

@@ -1,3 +1,4 @@
+export * from './apply-trial-event.ts';
 export type * from './db-types.ts';
 export * from './errors.ts';
 export * from './filters.ts';

@@ -1,4 +1,4 @@
-import type { BackendName, EpochMetrics, TrialConfig, TrialResult } from '@iwae-sweep/core';
+import type { BackendName, EpochMetrics, TrialConfig, TrialPhase, TrialResult } from '@iwae-sweep/core';
 import { initBackend } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
@@ -7,8 +7,6 @@ import { activeUnits, evaluateBound } from './evaluate.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
 import { IwaeTrainer } from './trainer.ts';
-
-export type TrialPhase = 'loading' | 'training' | 'evaluating' | 'done';
 
 export interface RunTrialOptions {
   backend?: BackendName;

@@ -1,33 +1,42 @@
-import { epochMetricsSchema, trialJobSchema, trialResultSchema } from '@iwae-sweep/core';
+import { type TrialEventRecord, trialEventRecordSchema, trialJobSchema } from '@iwae-sweep/core';
 import type { JobsOptions } from 'bullmq';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** Queue names (under the deployment's prefix). */
 export const QUEUE_NAMES = { trials: 'trials', results: 'results' } as const;
 export type QueueKey = keyof typeof QUEUE_NAMES;
 
-const eventBase = {
-  sweepId: z.string().min(1),
-  trialId: z.string().min(1),
-  /** Which worker process ran it: "<host>:<pid>". */
-  workerId: z.string().min(1),
-  /** 1-based attempt of the trial job. */
-  attempt: z.number().int().min(1),
-};
+/** The id of a trial's result event job (the collector looks for it before re-queueing a trial). */
+export const resultEventJobId = (trialId: string): string => `${trialId}-result`;
 
-export const errorPayloadSchema = z.object({
-  name: z.string(),
-  message: z.string(),
-  stack: z.string().optional(),
-  code: z.string().optional(),
-});
+/**
+ * The id of a trial event's job. Deterministic, so that a duplicate delivery of the same event
+ * is deduplicated by BullMQ while the first one exists (and is harmless afterwards: the
+ * collector's writes are idempotent). A result is one per trial whatever the attempt, an epoch one
+ * per epoch; the others are one per attempt.
+ */
+export function trialEventJobId({ attempt, event }: Pick<TrialEventRecord, 'attempt' | 'event'>): string {
+  switch (event.type) {
+    case 'result':
+      return resultEventJobId(event.trialId);
+    case 'epoch':
+      return `${event.trialId}-e${event.metrics.epoch}`;
+    case 'phase':
+      return `${event.trialId}-phase-${attempt}-${event.phase}`;
+    case 'started':
+      return `${event.trialId}-start-${attempt}`;
+    case 'failed':
+      return `${event.trialId}-fail-${attempt}`;
+    case 'cancelled':
+      return `${event.trialId}-cancel-${attempt}`;
+  }
+}
 
 /**
  * The typed job catalog: every job name with its queue, payload schema, options and id. The
  * producer and the consumer both derive their types from it, so a payload cannot drift, and
- * both validate what crosses Redis. Result events carry deterministic ids: a duplicate
- * delivery of the same event is deduplicated by BullMQ while the first one exists, and is
- * harmless afterwards (the collector's writes are idempotent).
+ * both validate what crosses Redis. The results queue carries trial events, the same objects a
+ * local trial child sends over IPC.
  */
 export const jobCatalog = {
   trial: {
@@ -41,58 +50,16 @@ export const jobCatalog = {
       removeOnFail: { age: 30 * 24 * 3600 },
     },
   },
-  'trial-started': {
+  'trial-event': {
     queue: 'results',
-    schema: z.object({ ...eventBase, host: z.string(), backend: z.string().optional(), gitSha: z.string().optional() }).strict(),
-    id: (p: { trialId: string; attempt: number }) => `${p.trialId}-start-${p.attempt}`,
-    options: {},
-  },
-  'trial-phase': {
-    queue: 'results',
-    schema: z
-      .object({
-        ...eventBase,
-        phase: z.enum(['loading', 'training', 'evaluating', 'done']),
-        backend: z.string().optional(),
-        resumedFromEpoch: z.number().int().min(0).optional(),
-      })
-      .strict(),
-    id: (p: { trialId: string; attempt: number; phase: string }) => `${p.trialId}-phase-${p.attempt}-${p.phase}`,
-    options: {},
-  },
-  'trial-epoch': {
-    queue: 'results',
-    schema: z.object({ ...eventBase, metrics: epochMetricsSchema, totalEpochs: z.number().int().min(1) }).strict(),
-    id: (p: { trialId: string; metrics: { epoch: number } }) => `${p.trialId}-e${p.metrics.epoch}`,
-    options: {},
-  },
-  'trial-result': {
-    queue: 'results',
-    schema: z.object({ ...eventBase, result: trialResultSchema }).strict(),
-    id: (p: { trialId: string }) => `${p.trialId}-result`,
-    options: {},
-  },
-  'trial-failed': {
-    queue: 'results',
-    schema: z.object({ ...eventBase, error: errorPayloadSchema, final: z.boolean() }).strict(),
-    id: (p: { trialId: string; attempt: number }) => `${p.trialId}-fail-${p.attempt}`,
-    options: {},
-  },
-  'trial-cancelled': {
-    queue: 'results',
-    schema: z.object({ ...eventBase, completedEpochs: z.number().int().min(0), reason: z.string() }).strict(),
-    id: (p: { trialId: string; attempt: number }) => `${p.trialId}-cancel-${p.attempt}`,
+    schema: trialEventRecordSchema,
+    id: trialEventJobId,
     options: {},
   },
 } as const satisfies Record<string, { queue: QueueKey; schema: z.ZodType; id: (payload: never) => string; options: JobsOptions }>;
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
-export type ResultJobName = { [N in JobName]: (typeof jobCatalog)[N]['queue'] extends 'results' ? N : never }[JobName];
-
-/** A result event as the collector receives it: its name and validated payload. */
-export type ResultEvent = { [N in ResultJobName]: { name: N; payload: JobPayload<N> } }[ResultJobName];
-
 /** Results jobs are removed once the collector has written them; failed ones are kept a while. */
 export const RESULTS_JOB_OPTIONS: JobsOptions = {
   attempts: 5,

@@ -1,7 +1,8 @@
+import type { TrialEventRecord } from '@iwae-sweep/core';
 import { zodProblems } from '@iwae-sweep/core';
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import { JobPayloadError } from './errors.ts';
-import { type JobName, type JobPayload, jobCatalog, RESULTS_JOB_OPTIONS, type ResultEvent } from './job-catalog.ts';
+import { type JobName, type JobPayload, jobCatalog, RESULTS_JOB_OPTIONS } from './job-catalog.ts';
 
 function validate<N extends JobName>(name: N, payload: unknown, jobId?: string): JobPayload<N> {
   const entry = jobCatalog[name];
@@ -43,11 +44,13 @@ export function readTrialJob(job: Pick<Job, 'name' | 'id' | 'data'>): JobPayload
   return validate('trial', job.data, job.id);
 }
 
-/** Reads a results-queue job as a typed event, or throws JobPayloadError. */
-export function readResultEvent(job: Pick<Job, 'name' | 'id' | 'data'>): ResultEvent {
-  const name = job.name as JobName;
-  if (!(name in jobCatalog) || jobCatalog[name].queue !== 'results') {
-    throw new JobPayloadError(job.name, job.id, 'unknown job name on the results queue');
-  }
-  return { name, payload: validate(name, job.data, job.id) } as ResultEvent;
+/** Reads a results-queue job as a trial event record, or throws JobPayloadError. */
+export function readTrialEvent(job: Pick<Job, 'name' | 'id' | 'data'>): TrialEventRecord {
+  if (job.name !== 'trial-event') throw new JobPayloadError(job.name, job.id, 'unknown job name on the results queue');
+  return validate('trial-event', job.data, job.id);
+}
+
+/** Sends a trial event to the collector. */
+export function emitTrialEvent(results: Queue, record: TrialEventRecord): Promise<void> {
+  return addJob(results, 'trial-event', record);
 }

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { epochMetricsSchema, trialResultSchema } from './results.ts';
+
+/** Where a running trial is: the engine reports these, the DB keeps the last one. */
+export const TRIAL_PHASES = ['loading', 'training', 'evaluating', 'done'] as const;
+export const trialPhaseSchema = z.enum(TRIAL_PHASES);
+export type TrialPhase = z.infer<typeof trialPhaseSchema>;
+
+/** An error as it crosses a process boundary (IPC or Redis): what the DB and the user see. */
+export const errorPayloadSchema = z
+  .object({
+    name: z.string(),
+    message: z.string(),
+    stack: z.string().optional(),
+    code: z.string().optional(),
+  })
+  .strict();
+export type ErrorPayload = z.infer<typeof errorPayloadSchema>;
+
+const trialId = z.string().min(1);
+
+/**
+ * Everything that happens to a trial while it runs, in one vocabulary for both modes: a local
+ * child sends these over IPC, a distributed trial process over the results queue, and both end
+ * in the DB through the one applier (`applyTrialEvent` in @iwae-sweep/db).
+ */
+export const trialEventSchema = z.discriminatedUnion('type', [
+  /** A worker took the trial (one per attempt). */
+  z
+    .object({
+      type: z.literal('started'),
+      trialId,
+      host: z.string().optional(),
+      backend: z.string().optional(),
+      gitSha: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('phase'),
+      trialId,
+      phase: trialPhaseSchema,
+      backend: z.string().optional(),
+      resumedFromEpoch: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('epoch'), trialId, metrics: epochMetricsSchema, totalEpochs: z.number().int().min(1) }).strict(),
+  z.object({ type: z.literal('result'), trialId, result: trialResultSchema }).strict(),
+  /** `final`: no attempt is left, or another one cannot succeed (invalid config, diverged). */
+  z.object({ type: z.literal('failed'), trialId, error: errorPayloadSchema, final: z.boolean() }).strict(),
+  z.object({ type: z.literal('cancelled'), trialId, completedEpochs: z.number().int().min(0), reason: z.string() }).strict(),
+]);
+export type TrialEvent = z.infer<typeof trialEventSchema>;
+export type TrialEventType = TrialEvent['type'];
+export type TrialEventOf<T extends TrialEventType> = Extract<TrialEvent, { type: T }>;
+
+/**
+ * A trial event with where it came from: the sweep, the worker process ("<host>:<pid>", or
+ * "local:<pid>") and the 1-based attempt. This is a results-queue job's payload, and what the
+ * local runner applies for its own children.
+ */
+export const trialEventRecordSchema = z
+  .object({
+    sweepId: z.string().min(1),
+    workerId: z.string().min(1),
+    attempt: z.number().int().min(1),
+    event: trialEventSchema,
+  })
+  .strict();
+export type TrialEventRecord = z.infer<typeof trialEventRecordSchema>;
