@@ -123,20 +123,20 @@ describe('dashboard safety', () => {
   });
 
   it('checks the token on every request; actions need POST with our header', async () => {
-    const { url } = await serve(['--host', '127.0.0.1', '--token', 'sesame-open-1']);
+    const { url } = await serve(['--host', '127.0.0.1', '--token', 'sesame-open-sesame-1']);
     expect((await fetch(`${url}/api/sweeps`)).status).toBe(401);
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/api/sweeps`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
-    const ok = await fetch(`${url}/api/sweeps`, { headers: { authorization: 'Bearer sesame-open-1' } });
+    const ok = await fetch(`${url}/api/sweeps`, { headers: { authorization: 'Bearer sesame-open-sesame-1' } });
     expect(ok.status).toBe(200);
-    const auth = { authorization: 'Bearer sesame-open-1' };
+    const auth = { authorization: 'Bearer sesame-open-sesame-1' };
     expect((await fetch(`${url}/api/sweeps/live/resume`, { method: 'POST', headers: auth })).status).toBe(403);
     expect((await fetch(`${url}/api/sweeps/live/resume`, { method: 'GET', headers: auth })).status).toBe(404);
     // A browser opens the page once with ?token=…, then works from the cookie.
     const page = await browser.newPage();
     const denied = await page.goto(`${url}/sweeps/live`);
     expect(denied?.status()).toBe(401);
-    await page.goto(`${url}/sweeps/live?token=sesame-open-1`);
+    await page.goto(`${url}/sweeps/live?token=sesame-open-sesame-1`);
     await page.waitForSelector('body[data-ready="true"]');
     expect(page.url()).toBe(`${url}/sweeps/live`);
     expect(await page.locator('#trials tbody tr').count()).toBe(3);

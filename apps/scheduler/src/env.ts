@@ -8,7 +8,9 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
     .optional(),
-  IWAE_SWEEP_TOKEN: z.string().min(8, { message: 'a token of at least 8 characters' }).optional(),
+  // Checked by `serve` with the same rule as --token (dashboard/token-rule.ts), which never
+  // repeats a secret in its error.
+  IWAE_SWEEP_TOKEN: z.string().optional(),
 });
 export type Env = z.infer<typeof envSchema>;
 

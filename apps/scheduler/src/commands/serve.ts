@@ -1,7 +1,10 @@
+import { ValidationError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { Collector } from '../collector.ts';
-import { startDashboard } from '../dashboard/dashboard-server.ts';
+import { isLocalAddress, isLoopback, parseHost } from '../dashboard/allowed-hosts.ts';
+import { publicBindWithoutToken, startDashboard } from '../dashboard/dashboard-server.ts';
+import { resolveToken, TOKEN_MIN_LENGTH } from '../dashboard/token-rule.ts';
 import { env } from '../env.ts';
 import { parseNumberFlag } from '../flags.ts';
 import { dbPath } from '../open-db.ts';
@@ -12,8 +15,13 @@ interface ServeFlags extends RedisFlags {
   port: string;
   host: string;
   token?: string;
+  tokenFile?: string;
+  allowedHost: string[];
+  bullBoardWrites: boolean;
   dashboard: boolean;
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerServe(program: Command): void {
   addRedisFlags(
@@ -21,20 +29,61 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('the scheduler daemon: web dashboard over the results DB and, with Redis, the result collector')
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
-      .option('--port <n>', 'dashboard port (0: any free port)', '8080')
-      .option('--host <address>', 'dashboard address; anything but loopback needs --token', '127.0.0.1')
-      .option('--token <secret>', 'require this token on every request (default: $IWAE_SWEEP_TOKEN)')
+      .option('--port <n>', 'dashboard port, 1-65535 (0: any free port)', '8080')
+      .option('--host <address>', 'dashboard address; anything but loopback needs a token', '127.0.0.1')
+      .option(
+        '--token <secret>',
+        `require this token (≥ ${TOKEN_MIN_LENGTH} characters) on every request; visible in ps: prefer --token-file (default: $IWAE_SWEEP_TOKEN)`,
+      )
+      .option('--token-file <file>', 'read the token from this file (one line)')
+      .option(
+        '--allowed-host <name[:port]>',
+        'also answer to this Host (a reverse proxy or DNS name; repeatable); others are refused',
+        collect,
+        [],
+      )
+      .option('--bull-board-writes', 'let bull-board change queues (retry, add, clean…); read-only otherwise', false)
       .option('--no-dashboard', 'collect results only'),
     false,
   ).action(async (flags: ServeFlags) => {
     const port = parseNumberFlag('--port', flags.port, { integer: true, min: 0 });
-    const token = flags.token ?? env().IWAE_SWEEP_TOKEN;
+    if (port > 65535)
+      throw new ValidationError('command-line flags', [{ field: '--port', value: flags.port, expected: 'a port, 0-65535' }]);
+    for (const h of flags.allowedHost) {
+      if (!parseHost(h)) {
+        throw new ValidationError('command-line flags', [
+          {
+            field: '--allowed-host',
+            value: h,
+            expected: 'a host name or address, optionally with :port (e.g. iwae.example.org:443)',
+          },
+        ]);
+      }
+    }
+    const token = resolveToken({ flag: flags.token, file: flags.tokenFile, env: env().IWAE_SWEEP_TOKEN });
+    if (flags.dashboard && !isLoopback(flags.host) && !token) throw publicBindWithoutToken(flags.host);
+    if (flags.dashboard && !isLocalAddress(flags.host)) {
+      throw new ValidationError('command-line flags', [
+        { field: '--host', value: flags.host, expected: 'an address of this machine' },
+      ]);
+    }
     const db = ResultsDb.open(dbPath(flags.db));
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const queues = redisUrl(flags) ? await openQueues(flags) : undefined;
     const collector = queues ? new Collector({ db, queues, log }) : undefined;
     try {
-      const dashboard = flags.dashboard ? await startDashboard({ db, queues, token, host: flags.host, port }) : undefined;
+      const dashboard = flags.dashboard
+        ? await startDashboard({
+            db,
+            queues,
+            token,
+            host: flags.host,
+            port,
+            allowedHosts: flags.allowedHost,
+            bullBoardWrites: flags.bullBoardWrites,
+            log,
+          })
+        : undefined;
       await collector?.start();
       log(
         `serving ${db.file}${dashboard ? `; dashboard at ${dashboard.url}/` : ''}${queues ? `; collecting results from Redis (prefix ${queues.prefix})` : ''}`,

@@ -4,30 +4,42 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { IwaeSweepError } from '@iwae-sweep/core';
+import { IwaeSweepError, isSweepId, SWEEP_ID_EXPECTED } from '@iwae-sweep/core';
 import type { ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { render } from '../format-table.ts';
 import { buildReportData } from '../report/report-data.ts';
 import { resultColumns } from '../results-columns.ts';
 import { controlSweep } from '../sweep-control.ts';
+import type { AllowedHosts } from './allowed-hosts.ts';
 import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from './dashboard-data.ts';
 import { metricsRegistry } from './metrics.ts';
 import { pageHtml } from './page.ts';
-import { actionGuard, tokenAuth } from './token-auth.ts';
+import { refuse, requestGuard } from './request-guard.ts';
+import { securityHeaders } from './security-headers.ts';
+import { tokenAuth } from './token-auth.ts';
 
 export interface DashboardOptions {
   db: ResultsDb;
   queues?: SweepQueues | undefined;
   token?: string | undefined;
+  /** The Host names this server answers to (see AllowedHosts). */
+  hosts: AllowedHosts;
+  /** Whether bull-board may change queues; read-only otherwise. */
+  bullBoardWrites?: boolean | undefined;
+  /** Where unexpected errors are reported (the browser gets one line without internals). */
+  log?: ((line: string) => void) | undefined;
   /** How often live views poll the DB for changes. */
   pollMs?: number;
 }
 
 const require = createRequire(import.meta.url);
+/** The largest request body accepted (our actions have none; bull-board's job edits are small). */
+const MAX_BODY_BYTES = 256 * 1024;
 const asset = (path: string) => readFileSync(new URL(`../web/${path}`, import.meta.url), 'utf8');
 
 /**
@@ -39,22 +51,33 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   const { db, queues } = opts;
   const pollMs = opts.pollMs ?? 1000;
   const app = new Hono();
+  // Order matters: headers on every response (refusals too), then where the request comes from,
+  // then who sends it, then how much it sends.
+  app.use('*', securityHeaders);
+  app.use('*', requestGuard({ hosts: opts.hosts, bullBoardWrites: opts.bullBoardWrites ?? false }));
   app.use('*', tokenAuth(opts.token));
+  app.use(
+    '*',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => refuse(c, 413, `request body over ${MAX_BODY_BYTES} bytes refused`) }),
+  );
   app.onError((err, c) => {
-    const status = err instanceof IwaeSweepError ? 400 : 500;
-    return c.json({ error: err.message }, status);
+    if (err instanceof IwaeSweepError) return c.json({ error: err.message }, 400);
+    // Unexpected: say so in one line, without internals.
+    opts.log?.(`error: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    return c.json({ error: 'internal error (see the serve log)' }, 500);
   });
 
   // Static assets: our page code and uPlot, read once.
-  const assets: Record<string, { type: string; body: string }> = {
-    'dashboard.js': { type: 'text/javascript', body: asset('dashboard.js') },
-    'charts.js': { type: 'text/javascript', body: asset('charts.js') },
-    'dashboard.css': { type: 'text/css', body: asset('dashboard.css') },
-    'uplot.js': { type: 'text/javascript', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') },
-    'uplot.css': { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') },
-  };
+  // A Map, so that a name like "constructor" is just a name that is not there.
+  const assets = new Map<string, { type: string; body: string }>([
+    ['dashboard.js', { type: 'text/javascript', body: asset('dashboard.js') }],
+    ['charts.js', { type: 'text/javascript', body: asset('charts.js') }],
+    ['dashboard.css', { type: 'text/css', body: asset('dashboard.css') }],
+    ['uplot.js', { type: 'text/javascript', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') }],
+    ['uplot.css', { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') }],
+  ]);
   app.get('/assets/:name', (c) => {
-    const a = assets[c.req.param('name')];
+    const a = assets.get(c.req.param('name'));
     if (!a) return c.notFound();
     c.header('cache-control', 'max-age=300');
     return c.body(a.body, 200, { 'content-type': a.type });
@@ -84,11 +107,19 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     if (!q.success) return c.json({ error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }, 400);
     return c.json(trialPage(db, c.req.param('id'), q.data));
   });
-  app.get('/api/sweeps/:id/export.:format', (c) => {
-    const format = c.req.param('format');
-    if (format !== 'csv' && format !== 'json') return c.json({ error: 'export format: csv or json' }, 400);
-    const rows = db.results({ sweepId: c.req.param('id') });
-    c.header('content-disposition', `attachment; filename="${c.req.param('id')}.${format}"`);
+  // A regex segment: the plain `export.:format` pattern stops matching once bull-board's routes
+  // are mounted (hono's router), which broke exports in distributed mode.
+  app.get('/api/sweeps/:id/:file{export\\.[a-z]+}', (c) => {
+    const format = c.req.param('file').slice('export.'.length);
+    const id = c.req.param('id');
+    if (format !== 'csv' && format !== 'json') return refuse(c, 400, 'export format: csv or json');
+    // The id becomes a file name in a header: only ids that can exist, so nothing needs quoting.
+    if (!isSweepId(id)) return refuse(c, 400, `sweep id: expected ${SWEEP_ID_EXPECTED}`);
+    const rows = db.results({ sweepId: id });
+    c.header(
+      'content-disposition',
+      `attachment; filename="${id}.${format}"; filename*=UTF-8''${encodeURIComponent(id)}.${format}`,
+    );
     return c.body(render(format, rows, resultColumns(rows)), 200, {
       'content-type': format === 'csv' ? 'text/csv' : 'application/json',
     });
@@ -163,7 +194,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   });
 
   const actionSchema = z.enum(['cancel', 'pause', 'resume']);
-  app.post('/api/sweeps/:id/:action', actionGuard, async (c) => {
+  app.post('/api/sweeps/:id/:action', async (c) => {
     const action = actionSchema.safeParse(c.req.param('action'));
     if (!action.success) return c.json({ error: 'action: cancel, pause or resume' }, 400);
     const message = await controlSweep(db, queues, c.req.param('id'), action.data);
@@ -175,7 +206,11 @@ export function dashboardApp(opts: DashboardOptions): Hono {
 
   if (queues) {
     const adapter = new HonoAdapter(serveStatic);
-    createBullBoard({ queues: [new BullMQAdapter(queues.trials), new BullMQAdapter(queues.results)], serverAdapter: adapter });
+    const readOnlyMode = !opts.bullBoardWrites;
+    createBullBoard({
+      queues: [new BullMQAdapter(queues.trials, { readOnlyMode }), new BullMQAdapter(queues.results, { readOnlyMode })],
+      serverAdapter: adapter,
+    });
     adapter.setBasePath('/queues');
     app.route('/queues', adapter.registerPlugin());
   }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { refuse } from './request-guard.ts';
 
 const COOKIE = 'iwae_token';
 
@@ -24,6 +25,7 @@ export function tokenAuth(token: string | undefined): MiddlewareHandler {
     if (query !== undefined && same(query, token)) {
       setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
       if (c.req.method === 'GET' && c.req.header('accept')?.includes('text/html')) {
+        // Off the address bar (and out of history) at once.
         const url = new URL(c.req.url);
         url.searchParams.delete('token');
         return c.redirect(`${url.pathname}${url.search}`);
@@ -31,15 +33,6 @@ export function tokenAuth(token: string | undefined): MiddlewareHandler {
       return next();
     }
     if ((bearer && same(bearer, token)) || (cookie && same(cookie, token))) return next();
-    return c.json({ error: 'unauthorized: this dashboard needs its token (?token=… once, or Authorization: Bearer …)' }, 401);
+    return refuse(c, 401, 'unauthorized: this dashboard needs its token (?token=… once, or Authorization: Bearer …)');
   };
 }
-
-/**
- * Actions change state: they must be POSTs with our own header, which a page on another origin
- * cannot send without a CORS preflight we never grant (so no cross-site request can cancel).
- */
-export const actionGuard: MiddlewareHandler = async (c, next) => {
-  if (c.req.header('x-iwae-action') !== '1') return c.json({ error: 'actions need the header x-iwae-action: 1' }, 403);
-  return next();
-};

@@ -17,7 +17,14 @@
 
   async function api(path, opts = {}) {
     const res = await fetch(path, { credentials: 'same-origin', ...opts });
-    const body = await res.json().catch(() => ({}));
+    const text = await res.text();
+    let body = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Refusals (host, origin, token) are one line of plain text.
+      body = { error: text.trim() };
+    }
     if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
     return body;
   }
@@ -72,8 +79,8 @@ ${sweeps
     (
       s,
     ) => `<tr data-sweep="${esc(s.id)}"><td><a href="/sweeps/${encodeURIComponent(s.id)}">${esc(s.id)}</a><div class="muted">${esc(s.description || '')}</div></td>
-<td>${esc(s.mode)}</td><td>${status(s.status)}</td><td class="num">${s.done}/${s.total}</td><td class="num">${s.running}</td><td class="num">${s.failed}</td>
-<td class="num">${s.queued}</td><td class="num">${s.cancelled}</td><td>${s.status === 'running' ? dur(s.etaSeconds) : '–'}</td><td>${time(s.firstStartedAt)}</td>
+<td>${esc(s.mode)}</td><td>${status(s.status)}</td><td class="num">${esc(s.done)}/${esc(s.total)}</td><td class="num">${esc(s.running)}</td><td class="num">${esc(s.failed)}</td>
+<td class="num">${esc(s.queued)}</td><td class="num">${esc(s.cancelled)}</td><td>${s.status === 'running' ? dur(s.etaSeconds) : '–'}</td><td>${time(s.firstStartedAt)}</td>
 <td>${s.done + s.failed + s.cancelled === s.total && s.total > 0 ? time(s.lastFinishedAt) : '–'}</td><td>${actions(s)}</td></tr>`,
   )
   .join('')}
@@ -126,7 +133,7 @@ ${sweeps
     .map(([k, l]) => `<th class="sortable" data-sort="${k}">${l}</th>`)
     .join('')}<th>worker</th></tr></thead><tbody></tbody></table>
 <div class="pager" id="pager"></div>
-<h2>Learning curves <span class="muted" style="font-size:.8em">(click rows to choose trials)</span></h2>
+<h2>Learning curves <span class="muted small">(click rows to choose trials)</span></h2>
 <div class="chart" id="chart-curves" data-points="0"></div>
 <h2>Test bound against K</h2>
 <div class="chart" id="chart-nll"></div><div class="chart" id="chart-bound"></div>
@@ -155,12 +162,12 @@ ${sweeps
     };
     drawCards(data.sweep);
     const rowHtml = (t) =>
-      `<td><a href="/trials/${t.trial}">${t.trial.slice(0, 9)}…</a></td><td>${status(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${t.objective}</td>
-<td class="num">${t.layers}</td><td class="num">${t.k}</td><td class="num">${t.latent}</td><td class="num">${t.seed}</td><td class="num epochs">${t.epochsDone}/${t.epochs}</td>
-<td class="num">${num(t.lastTrainBound)}</td><td class="num">${num(t.testNll)}</td><td class="num">${esc(t.activeUnitsPerLayer?.join('+') ?? '–')}</td><td class="num">${t.attempts}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
+      `<td><a href="/trials/${encodeURIComponent(t.trial)}">${esc(String(t.trial).slice(0, 9))}…</a></td><td>${status(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${esc(t.objective)}</td>
+<td class="num">${esc(t.layers)}</td><td class="num">${esc(t.k)}</td><td class="num">${esc(t.latent)}</td><td class="num">${esc(t.seed)}</td><td class="num epochs">${esc(t.epochsDone)}/${esc(t.epochs)}</td>
+<td class="num">${num(t.lastTrainBound)}</td><td class="num">${num(t.testNll)}</td><td class="num">${esc(t.activeUnitsPerLayer?.join('+') ?? '–')}</td><td class="num">${esc(t.attempts)}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
     function upsertRow(t) {
       state.rows.set(t.trial, t);
-      const tr = tbody.querySelector(`tr[data-id="${t.trial}"]`);
+      const tr = [...tbody.querySelectorAll('tr')].find((r) => r.dataset.id === t.trial);
       if (!tr) return;
       tr.innerHTML = rowHtml(t);
     }
@@ -168,12 +175,12 @@ ${sweeps
       const params = new URLSearchParams(Object.entries(state.query).filter(([, v]) => v !== '' && v !== undefined));
       const page = await api(`/api/sweeps/${encodeURIComponent(id)}/trials?${params}`);
       tbody.innerHTML = page.rows
-        .map((t) => `<tr data-id="${t.trial}" class="${state.selected.has(t.trial) ? 'selected' : ''}">${rowHtml(t)}</tr>`)
+        .map((t) => `<tr data-id="${esc(t.trial)}" class="${state.selected.has(t.trial) ? 'selected' : ''}">${rowHtml(t)}</tr>`)
         .join('');
       for (const t of page.rows) state.rows.set(t.trial, t);
       const { offset, limit } = state.query;
       document.getElementById('pager').innerHTML =
-        `${page.total ? offset + 1 : 0}–${Math.min(offset + limit, page.total)} of ${page.total}
+        `${page.total ? offset + 1 : 0}–${Math.min(offset + limit, page.total)} of ${esc(page.total)}
         <button id="prev" ${offset === 0 ? 'disabled' : ''}>previous</button><button id="next" ${offset + limit >= page.total ? 'disabled' : ''}>next</button>`;
       document.getElementById('prev').onclick = () => {
         state.query.offset = Math.max(0, offset - limit);
@@ -302,7 +309,7 @@ ${sweeps
       ? `<table><thead><tr><th>layers</th><th>latent</th><th>K</th><th>objective</th><th class="num">NLL</th><th class="num">± sd</th><th class="num">active units</th><th class="num">seeds</th></tr></thead><tbody>${data.paperTable
           .map(
             (r) =>
-              `<tr><td>${r.layers}</td><td>${r.latent}</td><td>${r.k}</td><td>${r.objective}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${r.trials}</td></tr>`,
+              `<tr><td>${esc(r.layers)}</td><td>${esc(r.latent)}</td><td>${esc(r.k)}</td><td>${esc(r.objective)}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${esc(r.trials)}</td></tr>`,
           )
           .join('')}</tbody></table>`
       : '<p class="muted">no finished trials yet</p>';
@@ -335,7 +342,7 @@ ${sweeps
 ${t.error ? `<h2>Error</h2><pre id="error">${esc(t.errorStack || t.error)}</pre>` : ''}
 <h2>Training bound per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
 <table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">train bound</th><th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
-${eps.map((e) => `<tr><td class="num">${e.epoch}</td><td class="num">${num(e.trainBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${e.learningRate?.toPrecision?.(3) ?? '–'}</td></tr>`).join('')}
+${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
 </tbody></table>
 <h2>Config</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
       if (eps.length)
@@ -358,9 +365,11 @@ ${eps.map((e) => `<tr><td class="num">${e.epoch}</td><td class="num">${num(e.tra
   }
 
   const path = location.pathname.split('/').map(decodeURIComponent);
-  const run = { sweeps: () => sweepsPage(), sweep: () => sweepPage(path[2]), trial: () => trialPage(path[2]) }[
-    document.body.dataset.page
-  ];
+  const run = new Map([
+    ['sweeps', () => sweepsPage()],
+    ['sweep', () => sweepPage(path[2])],
+    ['trial', () => trialPage(path[2])],
+  ]).get(document.body.dataset.page);
   run?.().catch((err) => {
     app.innerHTML = `<p class="message">error: ${esc(err.message)}</p>`;
   });
