@@ -40,9 +40,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(err);
   }
 }
-
-const code = await main(process.argv);
-// A command may have set its own status (e.g. failed trials); errors win.
-const status = code !== EXIT.ok ? code : typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-// Exit explicitly: handles left open by libraries (wasm runtime, sockets) must not keep the CLI alive.
-process.stdout.write('', () => process.exit(status));

@@ -23,13 +23,16 @@ export function parseNumberFlag(flag: string, value: string, opts: { integer?: b
   return n;
 }
 
-export function parseBackendFlag(value: string): BackendName {
-  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
-    throw new ValidationError('command-line flags', [
-      { field: '--backend', value, expected: `one of ${BACKEND_NAMES.join(', ')}` },
-    ]);
+/** An enumerated flag (`--progress bars`): anything else names the flag, the value and the choices. */
+export function parseChoiceFlag<C extends string>(flag: string, value: string, choices: readonly C[]): C {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ValidationError('command-line flags', [{ field: flag, value, expected: `one of ${choices.join(', ')}` }]);
   }
-  return value as BackendName;
+  return value as C;
+}
+
+export function parseBackendFlag(value: string): BackendName {
+  return parseChoiceFlag('--backend', value, BACKEND_NAMES);
 }
 
 /** Trial-config field → the flag that sets it, so schema errors name what the user typed. */

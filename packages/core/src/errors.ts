@@ -47,8 +47,10 @@ export class ValidationError extends IwaeSweepError {
   readonly problems: FieldProblem[];
   readonly source: string;
   constructor(source: string, problems: FieldProblem[]) {
+    // One problem is one line; several are listed one per line under the source.
+    const only = problems.length === 1 ? problems[0] : undefined;
     const lines = problems.map((p) => `  - ${formatProblem(p)}`).join('\n');
-    super('invalid_input', `Invalid ${source}:\n${lines}`);
+    super('invalid_input', only ? `Invalid ${source}: ${formatProblem(only)}` : `Invalid ${source}:\n${lines}`);
     this.source = source;
     this.problems = problems;
   }

@@ -1,11 +1,12 @@
+import { unknownNameExpected } from './did-you-mean.ts';
 import { type FieldProblem, ValidationError } from './errors.ts';
 import { Rng } from './rng.ts';
+import { SETTABLE_FIELDS } from './spec-fields.ts';
 import type { Distribution, LoadedSpec } from './sweep-spec.ts';
 import {
   estimateTrialFlops,
   expandShorthands,
   normalizeTrialConfig,
-  TRIAL_CONFIG_FIELDS,
   type TrialConfig,
   trialConfigSchema,
 } from './trial-config.ts';
@@ -27,9 +28,36 @@ export interface SweepPlan {
   trials: PlannedTrial[];
 }
 
-/** Fields a sweep may set: every trial-config field but the seed, plus the `epochs` shorthand. */
-const SETTABLE = new Set<string>([...TRIAL_CONFIG_FIELDS.filter((f) => f !== 'seed'), 'epochs']);
-const SETTABLE_EXPECTED = `one of ${[...SETTABLE].sort().join(', ')} (seeds go in \`seeds\`)`;
+const SETTABLE = new Set(SETTABLE_FIELDS);
+
+/** Default cap on the trials of one sweep (`--max-trials` raises it). */
+export const DEFAULT_MAX_TRIALS = 100_000;
+
+export interface ExpandOptions {
+  /** Refuse a sweep of more trials than this, before expanding it. Default {@link DEFAULT_MAX_TRIALS}. */
+  maxTrials?: number;
+}
+
+/**
+ * How many trials a spec expands to before duplicates are merged (grid points × random samples
+ * × seeds), and the factors that produce it, in the spec's own terms.
+ */
+export function sweepSize(spec: LoadedSpec['spec']): { trials: number; factors: string[] } {
+  const factors: string[] = [];
+  let trials = 1;
+  for (const [field, values] of Object.entries(spec.grid ?? {})) {
+    trials *= values.length;
+    factors.push(`grid.${field} ${values.length}`);
+  }
+  if (spec.random) {
+    trials *= spec.random.samples;
+    factors.push(`random.samples ${spec.random.samples}`);
+  }
+  const seeds = typeof spec.seeds === 'number' ? spec.seeds : spec.seeds.length;
+  trials *= seeds;
+  factors.push(`seeds ${seeds}`);
+  return { trials, factors };
+}
 
 type Path = (string | number)[];
 /** A field value and the spec path it came from, so errors can point at the right line. */
@@ -40,14 +68,32 @@ type Sourced = Map<string, { value: unknown; path: Path }>;
  * Every trial is validated; an invalid value is reported at the spec path (and line) it came
  * from. Trials whose normalised configs coincide are kept once.
  */
-export function expandSweep(loaded: LoadedSpec): SweepPlan {
+export function expandSweep(loaded: LoadedSpec, opts: ExpandOptions = {}): SweepPlan {
   const { spec } = loaded;
   const problems: FieldProblem[] = [];
   const at = (path: Path): number | undefined => loaded.lineOf(path);
 
+  // Counted before anything is built: a 10-million-point grid must be refused, not allocated.
+  const maxTrials = opts.maxTrials ?? DEFAULT_MAX_TRIALS;
+  const size = sweepSize(spec);
+  if (size.trials > maxTrials) {
+    throw new ValidationError(loaded.source, [
+      {
+        field: 'sweep size',
+        value: size.trials,
+        expected: `at most ${maxTrials} trials (${size.factors.join(' × ')}; raise the cap with --max-trials)`,
+      },
+    ]);
+  }
+
   const checkField = (field: string, path: Path) => {
     if (!SETTABLE.has(field))
-      problems.push({ field: formatPath(path), value: field, expected: SETTABLE_EXPECTED, line: at(path) });
+      problems.push({
+        field: formatPath(path),
+        value: field,
+        expected: unknownNameExpected(field, SETTABLE_FIELDS),
+        line: at(path),
+      });
   };
   for (const f of Object.keys(spec.base)) checkField(f, ['base', f]);
   for (const f of Object.keys(spec.grid ?? {})) checkField(f, ['grid', f]);

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { backendNameSchema } from './backend-name.ts';
 import { type FieldProblem, SpecFileError, ValidationError } from './errors.ts';
+import { prototypeKeyProblems, trialFieldProblems } from './spec-fields.ts';
+import { applyOverrides } from './spec-overrides.ts';
 import { isSweepId, SWEEP_ID_EXPECTED } from './trial-id.ts';
 import { formatPath, zodProblems } from './zod-problems.ts';
 
@@ -73,8 +75,21 @@ export interface LoadedSpec {
   lineOf(path: ReadonlyArray<string | number>): number | undefined;
 }
 
-/** Parses and validates a sweep spec from YAML text. */
-export function parseSweepSpec(text: string, source = 'sweep spec'): LoadedSpec {
+export interface ParseOptions {
+  /** Command-line overrides such as `base.epochs=3` or `grid.k=[1,10]`, applied over the file. */
+  overrides?: readonly string[];
+}
+
+/** A spec is a page of YAML; anything larger is not one (and is not read into memory). */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+/** YAML aliases a spec may dereference (an alias "bomb" expands exponentially). */
+const MAX_ALIASES = 100;
+
+const TOP_LEVEL_KEYS = Object.keys(sweepSpecSchema.shape);
+const RANDOM_KEYS = ['samples', 'seed', 'params'];
+
+/** Parses and validates a sweep spec from YAML text, reporting every problem found in one pass. */
+export function parseSweepSpec(text: string, source = 'sweep spec', opts: ParseOptions = {}): LoadedSpec {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -83,35 +98,94 @@ export function parseSweepSpec(text: string, source = 'sweep spec'): LoadedSpec 
     const reason = (first?.message ?? 'unknown').split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
     throw new SpecFileError(source, `YAML syntax error${line ? ` at line ${line}` : ''}: ${reason}`);
   }
-  const raw: unknown = doc.toJS();
-  const lineOf = (path: ReadonlyArray<string | number>) => lineInDocument(doc, lineCounter, path);
+  const overridden = applyOverrides(doc, opts.overrides ?? [], source);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    // yaml refuses alias bombs with a ReferenceError; anything else is as unreadable.
+    throw new SpecFileError(source, `YAML cannot be expanded: ${(err as Error).message} (at most ${MAX_ALIASES} aliases)`, {
+      cause: err,
+    });
+  }
+  const lineOf = (path: ReadonlyArray<string | number>) =>
+    overridden.some((o) => startsWith(path, o)) ? undefined : lineInDocument(doc, lineCounter, path);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ValidationError(source, [{ field: '(root)', value: raw, expected: 'a mapping with at least `name`', line: 1 }]);
   }
   const parsed = sweepSpecSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems: FieldProblem[] = zodProblems(parsed.error, raw, '', lineOf);
-    throw new ValidationError(source, problems);
-  }
+  const problems = specProblems(raw as Record<string, unknown>, parsed.success ? undefined : parsed.error, lineOf);
+  if (problems.length > 0 || !parsed.success) throw new ValidationError(source, problems);
   return { spec: parsed.data, source, lineOf };
 }
 
-/** Reads a sweep spec file. */
-export function loadSweepSpec(file: string): LoadedSpec {
-  let text: string;
+/**
+ * Reads a sweep spec file: a regular file of at most {@link MAX_SPEC_BYTES} (a FIFO, a device such
+ * as /dev/zero or a directory is refused before anything is read).
+ */
+export function loadSweepSpec(file: string, opts: ParseOptions = {}): LoadedSpec {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // Non-blocking, so that opening a FIFO with no writer does not hang before the check below.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new SpecFileError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
-  return parseSweepSpec(text, file);
+  let text: string;
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new SpecFileError(file, `not a regular file (${kindOf(stat)}): expected a YAML file`);
+    if (stat.size > MAX_SPEC_BYTES) {
+      throw new SpecFileError(file, `${stat.size} bytes: expected a spec of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`);
+    }
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  return parseSweepSpec(text, file, opts);
 }
 
 /** Builds a LoadedSpec from an object (no source lines). */
 export function sweepSpecFromObject(value: unknown, source = 'sweep spec'): LoadedSpec {
   const parsed = sweepSpecSchema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(source, zodProblems(parsed.error, value));
+  const raw = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const problems = specProblems(raw, parsed.success ? undefined : parsed.error, () => undefined);
+  if (problems.length > 0 || !parsed.success) throw new ValidationError(source, problems);
   return { spec: parsed.data, source, lineOf: () => undefined };
+}
+
+/** The spec's structure (zod), its trial fields and reserved keys, deduplicated by field. */
+function specProblems(
+  raw: Record<string, unknown>,
+  error: z.ZodError | undefined,
+  lineOf: (p: (string | number)[]) => number | undefined,
+): FieldProblem[] {
+  const knownKeys = (path: ReadonlyArray<PropertyKey>) =>
+    path.length === 0 ? TOP_LEVEL_KEYS : path.length === 1 && path[0] === 'random' ? RANDOM_KEYS : undefined;
+  const all = [
+    ...prototypeKeyProblems(raw, lineOf),
+    ...(error ? zodProblems(error, raw, '', lineOf, knownKeys) : []),
+    ...trialFieldProblems(raw, lineOf),
+  ];
+  const seen = new Set<string>();
+  return all.filter((p) => {
+    // One problem per field: the first (most specific) one found.
+    if (seen.has(p.field)) return false;
+    seen.add(p.field);
+    return true;
+  });
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function startsWith(path: ReadonlyArray<string | number>, prefix: ReadonlyArray<string | number>): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
 }
 
 function lineInDocument(doc: Document, lc: LineCounter, path: ReadonlyArray<string | number>): number | undefined {

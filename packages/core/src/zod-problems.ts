@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { unknownNameExpected } from './did-you-mean.ts';
 import type { FieldProblem } from './errors.ts';
 
 /** Renders a zod issue path as `a.b[2].c`. */
@@ -14,7 +15,8 @@ export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): strin
 function getAt(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let cur: unknown = value;
   for (const part of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    // Own properties only: a path part such as `constructor` must not reach Object.prototype.
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<PropertyKey, unknown>)[part];
   }
   return cur;
@@ -53,9 +55,16 @@ const plain = (path: ReadonlyArray<PropertyKey>) => path.filter((p): p is string
 
 /**
  * Turns zod issues into field problems, reading the offending values from `input` and, when
- * `lineOf` is given, the source line of each field.
+ * `lineOf` is given, the source line of each field. `knownKeys` gives the names allowed at a
+ * path, so that an unknown key gets a "did you mean" suggestion.
  */
-export function zodProblems(error: z.ZodError, input: unknown, prefix = '', lineOf?: LineOf): FieldProblem[] {
+export function zodProblems(
+  error: z.ZodError,
+  input: unknown,
+  prefix = '',
+  lineOf?: LineOf,
+  knownKeys?: (path: ReadonlyArray<PropertyKey>) => readonly string[] | undefined,
+): FieldProblem[] {
   const at = (path: ReadonlyArray<PropertyKey>) => {
     const line = lineOf?.(plain(path));
     return line === undefined ? {} : { line };
@@ -66,7 +75,10 @@ export function zodProblems(error: z.ZodError, input: unknown, prefix = '', line
       return issue.keys.map((key) => ({
         field: formatPath([...issue.path, key], prefix),
         value: getAt(input, [...issue.path, key]),
-        expected: 'no such field (not a known key here; check the spelling)',
+        expected: (() => {
+          const known = knownKeys?.(issue.path);
+          return known ? unknownNameExpected(key, known) : 'no such field (not a known key here; check the spelling)';
+        })(),
         ...at([...issue.path, key]),
       }));
     }

@@ -1,18 +1,19 @@
-import { expandSweep, IwaeSweepError, loadSweepSpec } from '@iwae-sweep/core';
+import { IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
+import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
 import { addRedisFlags, openQueues, type RedisFlags } from '../redis-flags.ts';
 
-interface LaunchFlags extends RedisFlags {
+interface LaunchFlags extends RedisFlags, PlanFlags {
   db?: string;
   follow?: boolean;
 }
 
-async function launch(specFile: string, flags: LaunchFlags, requireExisting: boolean): Promise<void> {
-  const plan = expandSweep(loadSweepSpec(specFile));
+async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
+  const plan = loadPlan(specFile, overrides, flags);
   const db = ResultsDb.open(dbPath(flags.db));
   try {
     if (requireExisting && !db.getSweep(plan.sweepId)) {
@@ -39,22 +40,20 @@ async function launch(specFile: string, flags: LaunchFlags, requireExisting: boo
 
 export function registerLaunch(program: Command): void {
   addRedisFlags(
-    program
-      .command('launch')
-      .description("queue a sweep's trials in Redis for workers on any machine (re-launching never duplicates work)")
-      .argument('<spec>', 'sweep spec (YAML)')
+    addSpecArguments(
+      program
+        .command('launch')
+        .description("queue a sweep's trials in Redis for workers on any machine (re-launching never duplicates work)"),
+    )
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
       .option('--follow', 'collect results here and show progress until the sweep ends'),
     true,
-  ).action((spec: string, flags: LaunchFlags) => launch(spec, flags, false));
+  ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, false));
 
   addRedisFlags(
-    program
-      .command('add')
-      .description('add the new trials of an extended spec to a running sweep (same name)')
-      .argument('<spec>', 'sweep spec (YAML) with the same name as the running sweep')
+    addSpecArguments(program.command('add').description('add the new trials of an extended spec to a running sweep (same name)'))
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
       .option('--follow', 'collect results here and show progress until the sweep ends'),
     true,
-  ).action((spec: string, flags: LaunchFlags) => launch(spec, flags, true));
+  ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, true));
 }

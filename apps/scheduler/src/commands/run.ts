@@ -1,12 +1,12 @@
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { expandSweep, loadSweepSpec } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';
-import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
+import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '../flags.ts';
 import { render } from '../format-table.ts';
 import { gitSha } from '../git-sha.ts';
+import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
 import { dbPath } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
@@ -14,7 +14,7 @@ import { resultColumns } from '../results-columns.ts';
 import { BarDisplay, LineDisplay } from '../run-display.ts';
 import { RunLock } from '../run-lock.ts';
 
-interface RunFlags {
+interface RunFlags extends PlanFlags {
   db?: string;
   workers?: string;
   backend?: string;
@@ -25,11 +25,14 @@ interface RunFlags {
   progress: string;
 }
 
+const PROGRESS_STYLES = ['auto', 'bars', 'lines'] as const;
+
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('run a sweep on this machine (no Redis): a process pool writing to a SQLite results DB; run again to resume')
-    .argument('<spec>', 'sweep spec (YAML)')
+  addSpecArguments(
+    program
+      .command('run')
+      .description('run a sweep on this machine (no Redis): a process pool writing to a SQLite results DB; run again to resume'),
+  )
     .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
     .option('--workers <n>', `trial processes in parallel (default: one per core, ${availableParallelism()} here)`)
     .option('--backend <name>', "compute backend: auto, wasm, cpu, tensorflow, tensorflow-gpu (default: the spec's, else auto)")
@@ -38,8 +41,9 @@ export function registerRun(program: Command): void {
     .option('--keep-checkpoints', 'keep the checkpoints of finished trials')
     .option('--no-retry-failed', 'leave trials that failed in an earlier run alone')
     .option('--progress <style>', 'bars (terminal), lines, or auto', 'auto')
-    .action(async (specFile: string, flags: RunFlags) => {
-      const plan = expandSweep(loadSweepSpec(specFile));
+    .action(async (specFile: string, overrides: string[], flags: RunFlags) => {
+      const plan = loadPlan(specFile, overrides, flags);
+      const progress = parseChoiceFlag('--progress', flags.progress, PROGRESS_STYLES);
       const workers = flags.workers
         ? parseNumberFlag('--workers', flags.workers, { integer: true, min: 1 })
         : availableParallelism();
@@ -83,7 +87,7 @@ export function registerRun(program: Command): void {
           'queued',
         );
         const done = plan.trials.length - pending.length;
-        const style = flags.progress === 'auto' ? (process.stderr.isTTY ? 'bars' : 'lines') : flags.progress;
+        const style = progress === 'auto' ? (process.stderr.isTTY ? 'bars' : 'lines') : progress;
         const display = style === 'bars' ? new BarDisplay() : new LineDisplay();
         display.start(plan.sweepId, plan.trials.length, done, Math.min(workers, Math.max(1, pending.length)));
         if (added > 0 && added < plan.trials.length)
