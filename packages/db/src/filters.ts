@@ -5,6 +5,11 @@ export { RESULT_COLUMNS, type ResultColumn } from './result-columns.ts';
 
 const COLUMN_NAMES = Object.keys(RESULT_COLUMNS).join(', ');
 const OPS = ['<=', '>=', '!=', '=', '<', '>'] as const;
+/** The `--where` grammar: column op value, nothing else (this is CLI input, checked strictly). */
+const CONDITION = /^([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.*)$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const QUOTED = /^'[^']*'$|^"[^"]*"$/;
+const BARE = /^[^\s'"=<>!]+$/;
 
 export interface Condition {
   column: ResultColumn;
@@ -23,15 +28,14 @@ export function parseWhere(expressions: string[]): Condition[] {
     for (const part of expr.split(/\s+and\s+|,/i)) {
       const text = part.trim();
       if (text === '') continue;
-      const op = OPS.find((o) => text.includes(o));
-      if (!op) {
+      const m = CONDITION.exec(text);
+      if (!m) {
         problems.push({ field: '--where', value: text, expected: `column<op>value with op one of ${OPS.join(' ')}` });
         continue;
       }
-      const [name, ...rest] = text.split(op);
-      const column = (name ?? '').trim();
-      const raw = rest.join(op).trim();
-      if (!(column in RESULT_COLUMNS)) {
+      const [, column = '', op = '=', raw = ''] = m;
+      // Own properties only: `constructor` or `hasOwnProperty` are not columns.
+      if (!Object.hasOwn(RESULT_COLUMNS, column)) {
         problems.push({ field: '--where', value: column, expected: `a column: ${COLUMN_NAMES}` });
         continue;
       }
@@ -39,8 +43,17 @@ export function parseWhere(expressions: string[]): Condition[] {
         problems.push({ field: '--where', value: text, expected: 'a value after the operator' });
         continue;
       }
-      const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : raw.replace(/^['"]|['"]$/g, '');
-      out.push({ column: column as ResultColumn, op, value });
+      // `k==1`, `k<>1`, `k=<1` leave an operator character in the value: not in the grammar.
+      const value = NUMBER.test(raw) ? Number(raw) : QUOTED.test(raw) ? raw.slice(1, -1) : BARE.test(raw) ? raw : undefined;
+      if (value === undefined) {
+        problems.push({
+          field: '--where',
+          value: text,
+          expected: `column<op>value with op one of ${OPS.join(' ')} and a number, a word or a quoted string as the value`,
+        });
+        continue;
+      }
+      out.push({ column: column as ResultColumn, op: op as Condition['op'], value });
     }
   }
   if (problems.length > 0) throw new ValidationError('results filter', problems);
@@ -59,7 +72,7 @@ export function parseSort(expr: string | undefined): SortKey[] {
     const text = part.trim();
     const descending = text.startsWith('-');
     const column = descending ? text.slice(1) : text;
-    if (!(column in RESULT_COLUMNS)) {
+    if (!Object.hasOwn(RESULT_COLUMNS, column)) {
       throw new ValidationError('results sort', [{ field: '--sort', value: column, expected: `a column: ${COLUMN_NAMES}` }]);
     }
     return { column: column as ResultColumn, descending };
