@@ -1,4 +1,5 @@
 import { ValidationError, zodProblems } from '@iwae-sweep/core';
+import { redactEnvValue } from '@iwae-sweep/queue';
 import { z } from 'zod';
 
 /** Environment the CLI reads, validated once. Flags override these. */
@@ -20,7 +21,11 @@ export function env(): Env {
   if (cached) return cached;
   const source = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('IWAE_SWEEP_')));
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) throw new ValidationError('environment', zodProblems(parsed.error, source));
+  if (!parsed.success)
+    throw new ValidationError(
+      'environment',
+      zodProblems(parsed.error, source).map((p) => ({ ...p, value: redactEnvValue(p.field, p.value) })),
+    );
   cached = parsed.data;
   return cached;
 }

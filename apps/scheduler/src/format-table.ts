@@ -5,40 +5,92 @@ export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'csv', 'json'];
 
 export interface Column<R> {
   header: string;
-  value: (row: R) => string | number | null | undefined;
+  value: (row: R) => CellValue;
   /** Digits after the decimal point for numbers in the table (CSV and JSON keep full precision). */
   digits?: number;
   align?: 'left' | 'right';
 }
 
-function cell(v: string | number | null | undefined, digits?: number): string {
+/** A value as SQLite or the DB may hand it over (query gives BLOBs and big integers too). */
+type CellValue = string | number | bigint | Uint8Array | null | undefined;
+
+/**
+ * Characters that must never reach a terminal raw: C0 controls, DEL, C1 controls (U+009B is a
+ * one-byte CSI) and the bidirectional overrides that reorder what a reader sees.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** The same, but keeping tab, newline and carriage return (CSV quotes them). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const UNSAFE_IN_CSV = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Text from the DB for a terminal table: every control or bidi character shown as \uXXXX. */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+function cell(v: CellValue, digits?: number): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return digits === undefined ? String(v) : v.toFixed(digits);
-  return v;
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v === 'string') return v;
+  const hex = Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, 32)).toString('hex');
+  return `x'${hex}${v.byteLength > 32 ? '…' : ''}'`;
 }
 
 export function renderTable<R>(rows: R[], columns: Column<R>[]): string {
-  const cells = rows.map((r) => columns.map((c) => cell(c.value(r), c.digits)));
+  const cells = rows.map((r) => columns.map((c) => terminalSafe(cell(c.value(r), c.digits))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (values: string[]) =>
     values
       .map((v, i) => ((columns[i]?.align ?? 'left') === 'right' ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  return (
+    [line(columns.map((c) => terminalSafe(c.header))), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') +
+    '\n'
+  );
 }
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/**
+ * A text cell for CSV: controls escaped as in the table, and a cell a spreadsheet would run as a
+ * formula (leading =, +, -, @, tab or CR) prefixed with an apostrophe. Numbers are written as
+ * numbers, never touched: -92.1 is a bound, not a formula.
+ */
+export function csvText(v: string): string {
+  const safe = v.replace(UNSAFE_IN_CSV, escapeChar);
+  return /^[=+\-@\t\r]/.test(safe) && !NUMERIC.test(safe) ? `'${safe}` : safe;
+}
+
 export function renderCsv<R>(rows: R[], columns: Column<R>[]): string {
-  const lines = [columns.map((c) => csvField(c.header)).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvField(cell(c.value(r)))).join(','));
+  const lines = [columns.map((c) => csvField(csvText(c.header))).join(',')];
+  for (const r of rows) {
+    lines.push(
+      columns
+        .map((c) => {
+          const v = c.value(r);
+          return csvField(typeof v === 'string' ? csvText(v) : cell(v));
+        })
+        .join(','),
+    );
+  }
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** JSON for any reader: JSON.stringify escapes C0 but leaves C1 and bidi characters raw. */
+export function renderJson(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  return text.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, escapeChar);
+}
+
 export function render<R>(format: OutputFormat, rows: R[], columns: Column<R>[]): string {
-  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  if (format === 'json') return `${renderJson(rows)}\n`;
   return format === 'csv' ? renderCsv(rows, columns) : renderTable(rows, columns);
 }

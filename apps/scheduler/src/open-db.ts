@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IwaeSweepError } from '@iwae-sweep/core';
+import { closestName, IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import { env } from './env.ts';
 
@@ -27,4 +27,20 @@ export async function withDb<T>(db: ResultsDb, fn: (db: ResultsDb) => T | Promis
   } finally {
     db.close();
   }
+}
+
+/**
+ * The sweep a `--sweep` flag names, or a clear error (exit 2) listing the sweeps there are, with
+ * the likely one first: an unknown name is a typo, never an empty table.
+ */
+export function requireSweep(db: ResultsDb, sweepId: string): string {
+  if (db.getSweep(sweepId)) return sweepId;
+  const ids = db.sweepSummaries().map((s) => s.id);
+  const guess = closestName(sweepId, ids);
+  const known =
+    ids.length === 0 ? 'it has no sweeps' : `its sweeps: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''}`;
+  throw new IwaeSweepError(
+    'no_sweep',
+    `--sweep: no sweep ${JSON.stringify(sweepId)} in ${db.file}${guess ? `; did you mean \`${guess}\`?` : ''} (${known})`,
+  );
 }

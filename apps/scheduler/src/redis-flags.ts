@@ -1,5 +1,5 @@
 import { ValidationError } from '@iwae-sweep/core';
-import { DEFAULT_PREFIX, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
+import { DEFAULT_PREFIX, redactUrl, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
 import { env } from './env.ts';
 
@@ -26,8 +26,8 @@ export function redisUrl(flags: RedisFlags): string | undefined {
   } catch (err) {
     throw new ValidationError('command-line flags', [
       {
-        field: '--redis',
-        value: url.replace(/:[^:@/]*@/, ':***@'),
+        field: flags.redis === undefined ? 'IWAE_SWEEP_REDIS_URL' : '--redis',
+        value: redactUrl(url),
         expected: (err as Error).message.replace(/^.*expected /, ''),
       },
     ]);

@@ -1,4 +1,5 @@
 import { backendNameSchema, ValidationError, zodProblems } from '@iwae-sweep/core';
+import { redactEnvValue } from '@iwae-sweep/queue';
 import { z } from 'zod';
 
 /**
@@ -21,6 +22,10 @@ export type WorkerEnv = z.infer<typeof schema>;
 export function workerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const picked = Object.fromEntries(Object.entries(source).filter(([k, v]) => k.startsWith('IWAE_SWEEP_') && v !== ''));
   const parsed = schema.safeParse(picked);
-  if (!parsed.success) throw new ValidationError('worker environment', zodProblems(parsed.error, picked));
+  if (!parsed.success)
+    throw new ValidationError(
+      'worker environment',
+      zodProblems(parsed.error, picked).map((p) => ({ ...p, value: redactEnvValue(p.field, p.value) })),
+    );
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 export * from './backend-name.ts';
+export * from './did-you-mean.ts';
 export * from './errors.ts';
 export * from './expand-sweep.ts';
 export * from './results.ts';

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { z } from 'zod';
+import { checkDbFile } from './db-file.ts';
 import { DbError, UnknownEntityError } from './errors.ts';
 import * as schema from './schema.ts';
 
@@ -20,6 +21,7 @@ export class DbConnection {
     readonly file: string,
     readonly readonly: boolean,
   ) {
+    checkDbFile(file, { mustExist: readonly });
     if (!readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.sqlite = new Database(file, { readonly, fileMustExist: readonly });
     this.sqlite.pragma('busy_timeout = 10000');

@@ -28,3 +28,14 @@ export class ReadOnlyQueryError extends IwaeSweepError {
     super('read_only', message);
   }
 }
+
+/** `query` ran past its time limit and was stopped. */
+export class QueryTimeoutError extends IwaeSweepError {
+  override readonly name = 'QueryTimeoutError';
+  constructor(timeoutMs: number) {
+    super(
+      'query_timeout',
+      `query stopped after ${timeoutMs / 1000} s (the --timeout limit); narrow it, or give a longer --timeout`,
+    );
+  }
+}

@@ -1,4 +1,5 @@
 import { IwaeSweepError } from '@iwae-sweep/core';
+import { redactUrl as redact } from './redact.ts';
 
 /** A Redis URL that cannot be used: wrong scheme, bad port, bad database number. */
 export class RedisUrlError extends IwaeSweepError {
@@ -22,9 +23,4 @@ export class JobPayloadError extends IwaeSweepError {
   constructor(jobName: string, jobId: string | undefined, detail: string) {
     super('job_payload', `malformed "${jobName}" job${jobId ? ` ${jobId}` : ''}: ${detail}`);
   }
-}
-
-/** Hides the password of a redis:// URL for messages and logs. */
-export function redact(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@]*@/, '$1***@');
 }

@@ -1,5 +1,6 @@
-import { readOnlyQuery } from '@iwae-sweep/db';
+import { readOnlyQueryWithTimeout } from '@iwae-sweep/db';
 import type { Command } from 'commander';
+import { parseDurationFlag } from '../flags.ts';
 import { OUTPUT_FORMATS, render } from '../format-table.ts';
 import { dbPath } from '../open-db.ts';
 import { parseFormat } from './results.ts';
@@ -11,9 +12,11 @@ export function registerQuery(program: Command): void {
     .argument('<sql>', 'e.g. "select objective, k, avg(test_nll) from trials join results on trial_id = id group by 1, 2"')
     .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
-    .action((text: string, flags: { db?: string; format: string }) => {
+    .option('--timeout <duration>', 'stop the query after this long, e.g. 30s, 500ms, 2m', '30s')
+    .action(async (text: string, flags: { db?: string; format: string; timeout: string }) => {
       const format = parseFormat(flags.format);
-      const { columns, rows } = readOnlyQuery(dbPath(flags.db), text);
+      const timeoutMs = parseDurationFlag('--timeout', flags.timeout);
+      const { columns, rows } = await readOnlyQueryWithTimeout(dbPath(flags.db), text, timeoutMs);
       process.stdout.write(
         render(
           format,

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { IwaeSweepError } from '@iwae-sweep/core';
 import type { Command } from 'commander';
-import { openExistingDb, withDb } from '../open-db.ts';
+import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { renderReport } from '../report/render-report.ts';
 import { buildReportData } from '../report/report-data.ts';
 
@@ -14,8 +15,8 @@ export function registerReport(program: Command): void {
     .option('--out <file>', 'output file', 'report.html')
     .action(async (flags: { db?: string; sweep?: string; out: string }) => {
       await withDb(openExistingDb(flags.db), (db) => {
-        const sweepId = flags.sweep ?? db.sweepSummaries()[0]?.id;
-        if (!sweepId) throw new Error(`no sweeps in ${db.file}`);
+        const sweepId = flags.sweep ? requireSweep(db, flags.sweep) : db.sweepSummaries()[0]?.id;
+        if (!sweepId) throw new IwaeSweepError('no_sweep', `no sweeps in ${db.file} (run one first)`);
         const html = renderReport(buildReportData(db, sweepId));
         const out = resolve(flags.out);
         writeFileSync(out, html);

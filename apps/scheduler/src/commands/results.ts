@@ -3,7 +3,7 @@ import { parseSort, parseWhere } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { parseNumberFlag } from '../flags.ts';
 import { OUTPUT_FORMATS, type OutputFormat, render } from '../format-table.ts';
-import { openExistingDb, withDb } from '../open-db.ts';
+import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { resultColumns } from '../results-columns.ts';
 
 export function parseFormat(value: string): OutputFormat {
@@ -45,6 +45,7 @@ export function registerResults(program: Command): void {
       const sort = parseSort(flags.sort);
       const limit = flags.limit ? parseNumberFlag('--limit', flags.limit, { integer: true, min: 1 }) : undefined;
       await withDb(openExistingDb(flags.db), (db) => {
+        if (flags.sweep) requireSweep(db, flags.sweep);
         const rows = db.results({ sweepId: flags.sweep, where, sort, ...(limit ? { limit } : {}) });
         process.stdout.write(render(format, rows, resultColumns(rows, { sweep: !flags.sweep })));
       });

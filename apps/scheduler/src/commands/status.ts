@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { type Column, OUTPUT_FORMATS, type OutputFormat, render } from '../format-table.ts';
-import { openExistingDb, withDb } from '../open-db.ts';
+import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } from '../format-table.ts';
+import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
 import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
@@ -27,8 +27,8 @@ export function registerStatus(program: Command): void {
   ).action(async (flags: StatusFlags) => {
     const format: OutputFormat = parseFormat(flags.format);
     await withDb(openExistingDb(flags.db), async (db) => {
+      if (flags.sweep) requireSweep(db, flags.sweep);
       const sweeps = db.sweepSummaries(flags.sweep);
-      if (flags.sweep && sweeps.length === 0) throw new Error(`no sweep "${flags.sweep}" in ${db.file}`);
       type S = (typeof sweeps)[number];
       const columns: Column<S>[] = [
         { header: 'sweep', value: (s) => s.id },
@@ -55,9 +55,7 @@ export function registerStatus(program: Command): void {
           etaSeconds: sweepEtaSeconds(s) ?? null,
           specJson: undefined,
         }));
-        process.stdout.write(
-          `${JSON.stringify(flags.sweep ? { sweep: out[0], trials: db.trialsOf(flags.sweep) } : out, null, 2)}\n`,
-        );
+        process.stdout.write(`${renderJson(flags.sweep ? { sweep: out[0], trials: db.trialsOf(flags.sweep) } : out)}\n`);
         return;
       }
       process.stdout.write(render(format, sweeps, columns));
