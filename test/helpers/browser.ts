@@ -4,7 +4,7 @@ import { type Browser, chromium } from 'playwright-core';
  * Debian's Chromium, headless, with the flags this network-less machine needs (Playwright gives
  * each launch a fresh, empty profile).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -16,6 +16,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
