@@ -52,6 +52,19 @@ export const trialConfigSchema = z
     evalKs: z.array(int(1, 100_000)).default([]),
     /** Test images used to count active units (covariance of E_q[z] > 0.01). */
     activeUnitImages: int(2, MNIST_TEST_SIZE).default(1_000),
+    /**
+     * Training images held out for a validation bound, taken from the END of the MNIST training
+     * set (never the test set, never the first trainSize images). 0 = no validation.
+     */
+    validationSize: int(0, MNIST_TRAIN_SIZE - 1).default(0),
+    /** Samples per held-out image of the validation bound L_validationK: keep it equal across trials. */
+    validationK: int(1, 100_000).default(100),
+    /** Adam's decay rates and ε (the paper's text: 0.9, 0.999, 1e-4; the authors' code: β1 0.99). */
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().max(1).default(1e-4),
+    /** The loss over a batch: its `mean` (the paper's text) or `sum` (the authors' released code). */
+    lossReduction: z.enum(['mean', 'sum']).default('mean'),
     seed: int(0, 2 ** 31 - 1).default(0),
   })
   .strict()
@@ -70,6 +83,13 @@ export const trialConfigSchema = z
         code: 'custom',
         path: ['batchSize'],
         message: `a batch size ≤ trainSize (${c.trainSize})`,
+      });
+    }
+    if (c.trainSize + c.validationSize > MNIST_TRAIN_SIZE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validationSize'],
+        message: `at most ${MNIST_TRAIN_SIZE - c.trainSize} (held out from the end of the ${MNIST_TRAIN_SIZE} training images, apart from the first trainSize ${c.trainSize})`,
       });
     }
   });
@@ -96,6 +116,8 @@ export function normalizeTrialConfig(input: unknown, source = 'trial config'): T
     hidden2: c.layers === 2 ? c.hidden2 : 100,
     evalKs: [...new Set(c.evalKs)].sort((a, b) => a - b),
     activeUnitImages: Math.min(c.activeUnitImages, c.testSize),
+    // Without validation images validationK computes nothing: it must not split trials.
+    validationK: c.validationSize > 0 ? c.validationK : 100,
   };
 }
 

@@ -3,12 +3,40 @@ import { stableStringify } from './stable-json.ts';
 import type { TrialConfig } from './trial-config.ts';
 
 /**
+ * Fields added after trial ids were first issued, each with the value that leaves an id as it
+ * was: a config holding that value hashes as if the field did not exist, so trials (and their
+ * checkpoints) stored before the field existed keep their ids. Every new defaulted trial field
+ * belongs here, with its default.
+ */
+export const ID_NEUTRAL_DEFAULTS: { readonly [F in keyof TrialConfig]?: TrialConfig[F] } = {
+  validationSize: 0,
+  validationK: 100,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-4,
+  lossReduction: 'mean',
+};
+
+/** The part of a normalised config that identifies it: fields at an id-neutral default left out. */
+export function identityForm(config: TrialConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(config)) {
+    const neutral = ID_NEUTRAL_DEFAULTS[field as keyof TrialConfig];
+    if (neutral !== undefined && stableStringify(neutral) === stableStringify(value)) continue;
+    out[field] = value;
+  }
+  return out;
+}
+
+/**
  * A trial's id: a content hash of its sweep and normalised config. Re-submitting a sweep yields
  * the same ids, so nothing runs twice. The `t` prefix keeps ids valid as BullMQ job ids (never
  * all digits, no ':').
  */
 export function trialId(sweepId: string, config: TrialConfig): string {
-  const hash = createHash('sha256').update(stableStringify({ sweepId, config })).digest('hex');
+  const hash = createHash('sha256')
+    .update(stableStringify({ sweepId, config: identityForm(config) }))
+    .digest('hex');
   return `t${hash.slice(0, 20)}`;
 }
 

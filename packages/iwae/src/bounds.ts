@@ -17,9 +17,14 @@ export function vaeBound(logW: tf.Tensor2D): tf.Tensor1D {
   return tf.mean(logW, 0) as tf.Tensor1D;
 }
 
-/** The training objective (to maximise): mean over the batch of the objective's bound. */
-export function objectiveValue(objective: Objective, logW: tf.Tensor2D): tf.Scalar {
-  return tf.mean(objective === 'iwae' ? iwaeBound(logW) : vaeBound(logW)) as tf.Scalar;
+/**
+ * The training objective (to maximise): the objective's bound reduced over the batch by its
+ * mean (the paper's text) or its sum (the authors' released code: the gradient is batch-size
+ * times larger, so Adam's ε weighs batch-size times less).
+ */
+export function objectiveValue(objective: Objective, logW: tf.Tensor2D, reduction: 'mean' | 'sum' = 'mean'): tf.Scalar {
+  const perPoint = objective === 'iwae' ? iwaeBound(logW) : vaeBound(logW);
+  return (reduction === 'sum' ? tf.sum(perPoint) : tf.mean(perPoint)) as tf.Scalar;
 }
 
 /**

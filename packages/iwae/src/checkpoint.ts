@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { epochMetricsSchema, stableStringify, type TrialConfig } from '@iwae-sweep/core';
+import { epochMetricsSchema, identityForm, stableStringify, type TrialConfig } from '@iwae-sweep/core';
 import { z } from 'zod';
 import { CheckpointError } from './errors.ts';
 import type { TrainState } from './trainer.ts';
@@ -50,7 +50,10 @@ export type CheckpointMeta = Record<string, string | number>;
 export type DecodedCheckpoint = TrainState & { meta: CheckpointMeta };
 
 export function configHash(config: TrialConfig): string {
-  return createHash('sha256').update(stableStringify(config)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(stableStringify(identityForm(config)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function sha256(...parts: Buffer[]): Buffer {

@@ -22,6 +22,8 @@ export interface BoundOptions {
   k: number;
   ks?: number[];
   seed: number;
+  /** Name of the random stream drawn from `seed` (binarisation and samples); default `eval`. */
+  stream?: string;
   /** Rows (samples × images) per forward pass: the largest products that fit. */
   maxRows?: number;
   onProgress?: (imagesDone: number, images: number) => void;
@@ -47,7 +49,7 @@ export async function evaluateBound(
   const { k } = opts;
   const ks = (opts.ks ?? []).filter((v) => v <= k);
   const maxRows = opts.maxRows ?? DEFAULT_EVAL_ROWS;
-  const rng = Rng.fromSeed(opts.seed, 'eval');
+  const rng = Rng.fromSeed(opts.seed, opts.stream ?? 'eval');
   const imagesPerPass = Math.max(1, Math.min(set.n, Math.floor(maxRows / Math.min(k, maxRows))));
   const samplesPerPass = Math.max(1, Math.min(k, Math.floor(maxRows / imagesPerPass)));
   const logW = new Float32Array(k * imagesPerPass);

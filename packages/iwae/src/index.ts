@@ -16,3 +16,4 @@ export * from './params.ts';
 export * from './reference-ops.ts';
 export * from './run-trial.ts';
 export * from './trainer.ts';
+export * from './validation.ts';

@@ -7,6 +7,7 @@ import { activeUnits, evaluateBound } from './evaluate.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
 import { IwaeTrainer } from './trainer.ts';
+import { validationBound, validationImages } from './validation.ts';
 
 export interface RunTrialOptions {
   backend?: BackendName;
@@ -41,7 +42,9 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
   const backend = await initBackend(opts.backend ?? 'auto', opts.gpu === undefined ? {} : { gpu: opts.gpu });
   const gradient = opts.gradient ?? 'fast';
   await opts.onPhase?.('loading');
-  const train = takeImages(loadMnistImages('train'), config.trainSize);
+  const trainSplit = loadMnistImages('train');
+  const train = takeImages(trainSplit, config.trainSize);
+  const validation = validationImages(config, trainSplit);
   const test = takeImages(loadMnistImages('test'), config.testSize);
   const trainer = new IwaeTrainer(config, train, { gradient });
   try {
@@ -72,6 +75,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
     while (trainer.epoch < total) {
       if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
       const metrics = trainer.trainEpoch();
+      if (validation) trainer.recordValidation(await validationBound(trainer, validation));
       trainSeconds += metrics.seconds;
       examples += config.trainSize;
       if (opts.checkpoints) await opts.checkpoints.store.save(opts.checkpoints.key, encodeCheckpoint(config, trainer.state()));

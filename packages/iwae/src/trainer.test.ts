@@ -8,10 +8,11 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import { DirectoryCheckpointStore } from './checkpoint-store.ts';
 import { CheckpointError } from './errors.ts';
 import { evaluateBound } from './evaluate.ts';
-import { loadMnistImages, takeImages } from './mnist.ts';
+import { type ImageSet, loadMnistImages, takeImages } from './mnist.ts';
 import { runTrial } from './run-trial.ts';
 import { tinyConfig } from './test-fixtures.ts';
 import { IwaeTrainer } from './trainer.ts';
+import { validationBound, validationImages } from './validation.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'iwae-trainer-'));
 beforeAll(async () => {
@@ -60,6 +61,43 @@ describe('IwaeTrainer', () => {
     resumed.dispose();
   });
 
+  it('records both training bounds per epoch from the same log weights, the objective being one of them', () => {
+    for (const [objective, k] of [
+      ['vae', 5],
+      ['iwae', 5],
+      ['vae', 1],
+    ] as const) {
+      const t = new IwaeTrainer(tinyConfig({ objective, k, epochs: 2 }), train());
+      for (const m of [t.trainEpoch(), t.trainEpoch()]) {
+        const { trainElbo, trainIwae } = m as Required<typeof m>;
+        // The VAE optimises the ELBO estimate, the IWAE L_K: the objective is exactly one of them.
+        expect(m.trainBound).toBe(objective === 'vae' ? trainElbo : trainIwae);
+        // Jensen per image: mean_k log w ≤ log mean_k w, with equality at K = 1.
+        if (k === 1) expect(trainIwae).toBe(trainElbo);
+        else expect(trainIwae).toBeGreaterThan(trainElbo + 0.1);
+      }
+      t.dispose();
+    }
+  });
+
+  it('sums the loss over the batch on request: sum with ε trains exactly as mean with ε/b', () => {
+    // Adam is invariant to the gradient's scale except through ε: a summed loss scales the
+    // gradient by b, so it acts as ε/b. With b a power of two every scaling is exact in float.
+    const base = { epochs: 2, batchSize: 64, trainSize: 256, k: 3 };
+    const sum = new IwaeTrainer(tinyConfig({ ...base, lossReduction: 'sum', epsilon: 1e-4 }), train());
+    const mean = new IwaeTrainer(tinyConfig({ ...base, epsilon: 1e-4 / 64 }), train());
+    const plain = new IwaeTrainer(tinyConfig(base), train());
+    const [bs, bm, bp] = [sum, mean, plain].map((t) => [t.trainEpoch(), t.trainEpoch()].map((m) => m.trainBound));
+    // Compared as bytes: a failing toEqual on 200k floats would spend minutes printing its diff.
+    const bytes = (t: IwaeTrainer) => Buffer.concat(paramsOf(t).map((a) => Buffer.from(a.buffer)));
+    expect(bytes(sum).equals(bytes(mean))).toBe(true);
+    expect(bytes(sum).equals(bytes(plain))).toBe(false);
+    // The bound stays per image whatever the reduction.
+    bs?.forEach((b, i) => expect(b).toBeCloseTo(bm?.[i] as number, 3));
+    expect(bp?.[1]).not.toBe(bs?.[1]);
+    for (const t of [sum, mean, plain]) t.dispose();
+  });
+
   it('rejects checkpoints of another config and corrupt files', () => {
     const config = tinyConfig({ epochs: 1 });
     const t = new IwaeTrainer(config, train());
@@ -103,6 +141,47 @@ describe('IwaeTrainer', () => {
     const many = await evaluateBound(t.ops, t.params, t.arch, test, { k: 200, seed: 3, maxRows: 30 });
     expect(many.bound).toBeCloseTo(one.bound, 3);
     t.dispose();
+  });
+});
+
+describe('the validation bound', () => {
+  it('holds out the last images of the training split, never the ones it trains on', () => {
+    const split = loadMnistImages('train');
+    const v = validationImages(tinyConfig({ trainSize: 1000, validationSize: 400 }), split) as ImageSet;
+    expect(v.n).toBe(400);
+    expect(v.images).toEqual(split.images.subarray(59_600 * 784));
+    expect(validationImages(tinyConfig({ trainSize: 1000 }), split)).toBeUndefined();
+    expect(() => validationImages(tinyConfig({ trainSize: 100, validationSize: 50 }), train())).toThrow(/whole 60000/);
+  });
+
+  it('is recorded every epoch at validationK, improves as the model learns, and leaves training untouched', async () => {
+    const base = { trainSize: 500, testSize: 20, batchSize: 50, k: 5, epochs: 3, evalK: 10 };
+    const config = tinyConfig({ ...base, validationSize: 100, validationK: 50 });
+    const store = new DirectoryCheckpointStore(dir);
+    const seen: (number | undefined)[] = [];
+    const withVal = await runTrial(config, {
+      backend: 'wasm',
+      checkpoints: { store, key: 'trial-val' },
+      onEpoch: (m) => {
+        seen.push(m.validationBound);
+      },
+    });
+    const v = withVal.epochs.map((m) => m.validationBound as number);
+    expect(seen).toEqual(v);
+    expect(v.every(Number.isFinite)).toBe(true);
+    expect(v[2]).toBeGreaterThan((v[0] as number) + 3);
+    // It is L_50 on the held-out images: the trainer's own evaluation of them gives the same number.
+    const t = new IwaeTrainer(config, train());
+    t.restore(decodeCheckpoint((await store.load('trial-val')) as Buffer, config));
+    const held = validationImages(config, loadMnistImages('train')) as ImageSet;
+    expect(await validationBound(t, held)).toBe(v[2]);
+    const l1 = await evaluateBound(t.ops, t.params, t.arch, held, { k: 1, seed: 0 });
+    expect(v[2]).toBeGreaterThan(l1.bound);
+    t.dispose();
+    // The same trial without validation trains bit-identically: evaluation draws from its own stream.
+    const without = await runTrial(tinyConfig(base), { backend: 'wasm' });
+    expect(without.epochs.map((m) => m.trainBound)).toEqual(withVal.epochs.map((m) => m.trainBound));
+    expect(without.epochs.every((m) => m.validationBound === undefined)).toBe(true);
   });
 });
 

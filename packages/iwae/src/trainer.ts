@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type AdamState } from './adam.ts';
 import { type Architecture, architectureOf, parameterSpecs } from './architecture.ts';
 import { binarizeRows } from './binarize.ts';
-import { objectiveValue } from './bounds.ts';
+import { iwaeBound, objectiveValue, vaeBound } from './bounds.ts';
 import { NonFiniteLossError } from './errors.ts';
 import { fastOps } from './fast-ops.ts';
 import type { GradientPath, LayerOps } from './layer-ops.ts';
@@ -57,7 +57,7 @@ export class IwaeTrainer {
     this.ops = layerOps(opts.gradient ?? 'fast');
     const mean = pixelMean(train.images, config.trainSize, train.pixels);
     this.params = createParams(this.arch, initialValues(this.arch, Rng.fromSeed(config.seed, 'init'), mean));
-    this.adam = new Adam(this.params);
+    this.adam = new Adam(this.params, { beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon });
     this.rng = Rng.fromSeed(config.seed, 'train');
     this.xBuf = new Float32Array(config.batchSize * train.pixels);
     this.epsBufs = this.arch.latent.map((d) => new Float32Array(config.k * config.batchSize * d));
@@ -76,14 +76,20 @@ export class IwaeTrainer {
     return this.log;
   }
 
-  /** Runs one epoch: a shuffled pass over the training set in batches. */
+  /**
+   * Runs one epoch: a shuffled pass over the training set in batches. Besides the objective it
+   * records, from the same log weights, both training bounds: mean_k log w (the ELBO estimate)
+   * and logsumexp_k log w − log K (L_K), so VAE and IWAE curves can be read for what they are.
+   */
   trainEpoch(): EpochMetrics {
-    const { batchSize, k, objective, trainSize } = this.config;
+    const { batchSize, k, objective, trainSize, lossReduction } = this.config;
     const lr = learningRateAt(this.config.schedule, this.config.learningRate, this.completed);
     const order = this.rng.shuffle(Int32Array.from({ length: trainSize }, (_, i) => i));
     const vars = [...this.params.values()];
     const start = performance.now();
     let boundSum = 0;
+    let elboSum = 0;
+    let iwaeSum = 0;
     let batchIndex = 0;
     for (let from = 0; from < trainSize; from += batchSize, batchIndex++) {
       const rows = order.subarray(from, Math.min(from + batchSize, trainSize));
@@ -94,32 +100,54 @@ export class IwaeTrainer {
         this.rng.fillNormal(buf);
         return buf;
       });
-      const value = tf.tidy(() => {
+      // [loss, ELBO estimate, L_K], read back in one transfer.
+      const values = tf.tidy(() => {
         const xt = tf.tensor2d(x, [b, this.train.pixels]);
         const et = eps.map((buf, l) => tf.tensor2d(buf, [k * b, this.arch.latent[l] as number]));
-        const { value: loss, grads } = tf.variableGrads(
-          () => tf.neg(objectiveValue(objective, logWeights(this.ops, this.params, this.arch, xt, et, k))) as tf.Scalar,
-          vars,
-        );
+        let logW: tf.Tensor2D | undefined;
+        const { value: loss, grads } = tf.variableGrads(() => {
+          // Kept past the gradient's own scope to read both bounds off it (no second forward pass).
+          logW = tf.keep(logWeights(this.ops, this.params, this.arch, xt, et, k));
+          return tf.neg(objectiveValue(objective, logW, lossReduction)) as tf.Scalar;
+        }, vars);
         this.adam.apply(grads, lr);
-        return loss;
+        const w = logW as tf.Tensor2D;
+        const out = tf.concat([
+          tf.reshape(loss, [1]),
+          tf.reshape(tf.mean(vaeBound(w)), [1]),
+          tf.reshape(tf.mean(iwaeBound(w)), [1]),
+        ]);
+        w.dispose();
+        return out;
       });
-      const bound = -(value.dataSync()[0] as number);
-      value.dispose();
+      const [lossValue, elbo, iwae] = values.dataSync() as Float32Array;
+      values.dispose();
+      const bound = -(lossValue as number) / (lossReduction === 'sum' ? b : 1);
       if (!Number.isFinite(bound)) throw new NonFiniteLossError(this.completed, batchIndex, bound);
       boundSum += bound * b;
+      elboSum += (elbo as number) * b;
+      iwaeSum += (iwae as number) * b;
     }
     const seconds = (performance.now() - start) / 1000;
     this.completed += 1;
     const metrics: EpochMetrics = {
       epoch: this.completed,
       trainBound: boundSum / trainSize,
+      trainElbo: elboSum / trainSize,
+      trainIwae: iwaeSum / trainSize,
       seconds,
       examplesPerSecond: trainSize / seconds,
       learningRate: lr,
     };
     this.log.push(metrics);
     return metrics;
+  }
+
+  /** Records the validation bound measured after the last epoch (it travels with checkpoints). */
+  recordValidation(bound: number): void {
+    const last = this.log.at(-1);
+    if (!last) throw new RangeError('no epoch trained yet to attach a validation bound to');
+    last.validationBound = bound;
   }
 
   /** A snapshot of the whole training state (weights, Adam moments, RNG, epoch, history). */
