@@ -14,7 +14,7 @@ describe('the paper’s learning-rate schedule', () => {
       1e-3, 7.196856730011521e-4, 5.179474679231212e-4, 3.72759372031494e-4, 2.682695795279726e-4, 1.93069772888325e-4,
       1.389495494373136e-4, 1e-4,
     ];
-    stages.forEach((s, i) => expect(s.learningRate).toBeCloseTo(want[i] as number, 15));
+    for (const [i, s] of stages.entries()) expect(s.learningRate).toBeCloseTo(want[i] as number, 15);
   });
 
   it('gives each epoch its stage’s rate, and nothing past the last epoch', () => {
