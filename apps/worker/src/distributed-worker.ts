@@ -11,6 +11,7 @@ import {
   subscribeControl,
 } from '@iwae-sweep/queue';
 import { type Job, Queue, Worker } from 'bullmq';
+import { serializeError } from './serialize-error.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
 
 export interface DistributedWorkerOptions {
@@ -139,7 +140,7 @@ export class DistributedWorker {
         event: {
           type: 'failed',
           trialId: data.trialId,
-          error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) },
+          error: serializeError(err),
           final,
         },
       });

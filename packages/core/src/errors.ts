@@ -24,6 +24,19 @@ export interface FieldProblem {
   line?: number;
 }
 
+/**
+ * Longest error texts kept anywhere (job payloads, the DB, pages): a 5 MB message is an attack or
+ * a bug, and its first 10,000 characters say everything useful.
+ */
+export const ERROR_TEXT_LIMITS = { name: 200, message: 10_000, stack: 20_000, code: 100 } as const;
+
+/** `text` cut to at most `max` characters, saying how long it was. */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const suffix = `… [${text.length} characters]`;
+  return text.slice(0, Math.max(0, max - suffix.length)) + suffix;
+}
+
 export function describeValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return JSON.stringify(value);

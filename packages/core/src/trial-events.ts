@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_TEXT_LIMITS } from './errors.ts';
 import { epochMetricsSchema, trialResultSchema } from './results.ts';
 
 /** Where a running trial is: the engine reports these, the DB keeps the last one. */
@@ -6,18 +7,24 @@ export const TRIAL_PHASES = ['loading', 'training', 'evaluating', 'done'] as con
 export const trialPhaseSchema = z.enum(TRIAL_PHASES);
 export type TrialPhase = z.infer<typeof trialPhaseSchema>;
 
-/** An error as it crosses a process boundary (IPC or Redis): what the DB and the user see. */
+/**
+ * An error as it crosses a process boundary (IPC or Redis): what the DB and the user see. Capped
+ * (a 5 MB message was stored once); producers cut theirs with truncateText, so a huge message
+ * still reports the failure.
+ */
 export const errorPayloadSchema = z
   .object({
-    name: z.string(),
-    message: z.string(),
-    stack: z.string().optional(),
-    code: z.string().optional(),
+    name: z.string().max(ERROR_TEXT_LIMITS.name),
+    message: z.string().max(ERROR_TEXT_LIMITS.message),
+    stack: z.string().max(ERROR_TEXT_LIMITS.stack).optional(),
+    code: z.string().max(ERROR_TEXT_LIMITS.code).optional(),
   })
   .strict();
 export type ErrorPayload = z.infer<typeof errorPayloadSchema>;
 
-const trialId = z.string().min(1);
+const trialId = z.string().min(1).max(300);
+/** Hosts, backends, commits, worker ids: short texts; no event needs more. */
+const shortText = z.string().max(300);
 
 /**
  * Everything that happens to a trial while it runs, in one vocabulary for both modes: a local
@@ -30,9 +37,9 @@ export const trialEventSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('started'),
       trialId,
-      host: z.string().optional(),
-      backend: z.string().optional(),
-      gitSha: z.string().optional(),
+      host: shortText.optional(),
+      backend: shortText.optional(),
+      gitSha: shortText.optional(),
     })
     .strict(),
   z
@@ -40,7 +47,7 @@ export const trialEventSchema = z.discriminatedUnion('type', [
       type: z.literal('phase'),
       trialId,
       phase: trialPhaseSchema,
-      backend: z.string().optional(),
+      backend: shortText.optional(),
       resumedFromEpoch: z.number().int().min(0).optional(),
     })
     .strict(),
@@ -48,7 +55,14 @@ export const trialEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), trialId, result: trialResultSchema }).strict(),
   /** `final`: no attempt is left, or another one cannot succeed (invalid config, diverged). */
   z.object({ type: z.literal('failed'), trialId, error: errorPayloadSchema, final: z.boolean() }).strict(),
-  z.object({ type: z.literal('cancelled'), trialId, completedEpochs: z.number().int().min(0), reason: z.string() }).strict(),
+  z
+    .object({
+      type: z.literal('cancelled'),
+      trialId,
+      completedEpochs: z.number().int().min(0),
+      reason: z.string().max(ERROR_TEXT_LIMITS.message),
+    })
+    .strict(),
 ]);
 export type TrialEvent = z.infer<typeof trialEventSchema>;
 export type TrialEventType = TrialEvent['type'];
@@ -61,8 +75,8 @@ export type TrialEventOf<T extends TrialEventType> = Extract<TrialEvent, { type:
  */
 export const trialEventRecordSchema = z
   .object({
-    sweepId: z.string().min(1),
-    workerId: z.string().min(1),
+    sweepId: z.string().min(1).max(300),
+    workerId: z.string().min(1).max(300),
     attempt: z.number().int().min(1),
     event: trialEventSchema,
   })

@@ -1,11 +1,13 @@
 import {
   type EpochMetrics,
+  ERROR_TEXT_LIMITS,
   epochMetricsSchema,
   type PlannedTrial,
   stableStringify,
   type TrialResult,
   totalEpochs,
   trialResultSchema,
+  truncateText,
 } from '@iwae-sweep/core';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Aggregates } from './aggregates.ts';
@@ -270,8 +272,9 @@ export class TrialWrites {
         .update(trials)
         .set({
           status: opts.final ? 'failed' : 'queued',
-          error: error.message,
-          errorStack: error.stack ?? null,
+          // Capped here too: whatever the writer, the DB never keeps a 5 MB message.
+          error: truncateText(error.message, ERROR_TEXT_LIMITS.message),
+          errorStack: error.stack === undefined ? null : truncateText(error.stack, ERROR_TEXT_LIMITS.stack),
           finishedAt: opts.final ? now : null,
           updatedAt: now,
         })

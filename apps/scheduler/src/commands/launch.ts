@@ -5,7 +5,7 @@ import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
-import { addRedisFlags, openQueues, type RedisFlags } from '../redis-flags.ts';
+import { addRedisFlags, openQueues, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
 
 interface LaunchFlags extends RedisFlags, PlanFlags {
   db?: string;
@@ -14,6 +14,8 @@ interface LaunchFlags extends RedisFlags, PlanFlags {
 
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
   const plan = loadPlan(specFile, overrides, flags);
+  // The Redis URL is checked before the DB is opened: a bad flag leaves the DB untouched.
+  requireRedisUrl(flags);
   const db = ResultsDb.open(dbPath(flags.db));
   try {
     if (requireExisting && !db.getSweep(plan.sweepId)) {
