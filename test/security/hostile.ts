@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expandSweep, sweepSpecFromObject } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { main } from '../../apps/scheduler/src/cli.ts';
 
@@ -114,11 +113,9 @@ export function hostileDb(file: string): void {
     });
     db.trialStarted(b.id, { host: '+cmd|calc', workerId: 'w' });
     db.trialFailed(b.id, { message: '\u001b[2J\u001b]8;;http://evil\u0007click\u001b]8;;\u0007 -1+1' }, { final: true });
+    // Rollback journal, not WAL: a reader then leaves no -shm/-wal file behind, so any new file is a change.
+    db.sqlite.pragma('journal_mode = DELETE');
   } finally {
     db.close();
   }
-  // Rollback journal, not WAL: a reader then leaves no -shm/-wal file behind, so any new file is a change.
-  const raw = new Database(file);
-  raw.pragma('journal_mode = DELETE');
-  raw.close();
 }
