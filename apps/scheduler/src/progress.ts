@@ -25,9 +25,5 @@ export function progressBar(label: string): { update(done: number, total: number
   };
 }
 
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(1)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
+// One duration format for the terminal, the report and the dashboard.
+export { formatSeconds } from './web/format.js';

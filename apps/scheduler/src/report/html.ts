@@ -1,12 +1,5 @@
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+// One HTML escape for the report, the dashboard's pages and the browser.
+export { escapeHtml } from '../web/format.js';
 
 /** JSON safe to embed in a <script> element (no "</script>", no HTML comment openers). */
 export function jsonForScript(value: unknown): string {

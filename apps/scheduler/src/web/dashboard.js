@@ -1,17 +1,13 @@
 // The dashboard's pages, rendered in the browser from the JSON API and kept live with
-// server-sent events. Plain JavaScript, no build step; charts come from charts.js (uPlot).
+// server-sent events. Plain JavaScript (an ES module), no build step; charts come from charts.js
+// (uPlot); escaping and durations from format.js, the same code the server uses.
+import { escapeHtml as esc, formatSeconds } from './format.js';
+
 (() => {
   const app = document.getElementById('app');
-  const esc = (v) =>
-    String(v ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
   const num = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(d));
   const time = (ms) => (ms ? new Date(ms).toLocaleString() : '–');
-  const dur = (s) => {
-    if (s === null || s === undefined || !Number.isFinite(s)) return '–';
-    if (s < 60) return `${s.toFixed(0)} s`;
-    if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-    return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-  };
+  const dur = (s) => formatSeconds(s, '–');
   const status = (s) => `<span class="status ${esc(s)}">${esc(s)}</span>`;
   const label = (t) => `${t.objective} ${t.layers}L K=${t.k} z=${t.latent} s${t.seed}`;
 
