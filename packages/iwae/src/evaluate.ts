@@ -2,7 +2,8 @@ import { Rng } from '@iwae-sweep/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from './architecture.ts';
 import { binarizeRows } from './binarize.ts';
-import { boundFromSamples, logMeanExp } from './bounds.ts';
+import { boundFromSamples } from './bounds.ts';
+import { importanceStats } from './importance-stats.ts';
 import type { LayerOps } from './layer-ops.ts';
 import type { ImageSet } from './mnist.ts';
 import { encodeFirst, encodeSecond, logWeights } from './model.ts';
@@ -14,6 +15,11 @@ export interface BoundEvaluation {
   k: number;
   /** Mean L_k for each extra k asked for, estimated from the same K log weights. */
   boundsByK: Record<number, number>;
+  /** Mean over the images of the jackknife estimate of log p(x) (not a bound; see importanceStats). */
+  jackknife: number;
+  /** Effective sample size (Σw)²/Σw² of the K weights, mean and median over the images. */
+  essMean: number;
+  essMedian: number;
   images: number;
   seconds: number;
 }
@@ -34,7 +40,8 @@ export const DEFAULT_EVAL_ROWS = 16_384;
 
 /**
  * L_K on a set of images, K up to thousands. Log weights are computed in chunks of samples
- * that fit in memory, collected, and combined with one logsumexp per image. Averaging the
+ * that fit in memory, collected, and combined with one logsumexp per image (with, from the same
+ * weights, the jackknife estimate and the effective sample size). Averaging the
  * bounds of separate chunks instead would give a looser (and wrong) bound. Images are
  * binarised dynamically from a stream seeded by `seed`, so the result is repeatable.
  */
@@ -56,6 +63,8 @@ export async function evaluateBound(
   const xBuf = new Float32Array(imagesPerPass * set.pixels);
   const epsBufs = arch.latent.map((d) => new Float32Array(samplesPerPass * imagesPerPass * d));
   let total = 0;
+  let jackknifeTotal = 0;
+  const ess = new Float64Array(set.n);
   const totals = new Map<number, number>(ks.map((v) => [v, 0]));
   for (let from = 0; from < set.n; from += imagesPerPass) {
     const b = Math.min(imagesPerPass, set.n - from);
@@ -85,7 +94,10 @@ export async function evaluateBound(
     }
     xt.dispose();
     for (let i = 0; i < b; i++) {
-      total += logMeanExp(logW, i, k, b);
+      const stats = importanceStats(logW, i, k, b);
+      total += stats.bound;
+      jackknifeTotal += stats.jackknife;
+      ess[from + i] = stats.ess;
       for (const kk of ks) totals.set(kk, (totals.get(kk) as number) + boundFromSamples(logW, kk, k, i, b));
     }
     if (opts.onProgress) {
@@ -98,9 +110,18 @@ export async function evaluateBound(
     bound: total / set.n,
     k,
     boundsByK: Object.fromEntries([...totals].map(([kk, v]) => [kk, v / set.n])),
+    jackknife: jackknifeTotal / set.n,
+    essMean: ess.reduce((a, v) => a + v, 0) / set.n,
+    essMedian: median(ess),
     images: set.n,
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**

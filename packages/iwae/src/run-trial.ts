@@ -6,6 +6,7 @@ import { CheckpointError, TrainingAbortedError } from './errors.ts';
 import { activeUnits, evaluateBound } from './evaluate.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
+import { runtimeInfo } from './runtime-info.ts';
 import { IwaeTrainer } from './trainer.ts';
 import { validationBound, validationImages } from './validation.ts';
 
@@ -101,6 +102,9 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       testBound: evaluation.bound,
       evalK: config.evalK,
       testBoundsByK: Object.fromEntries(Object.entries(evaluation.boundsByK)),
+      testJackknife: evaluation.jackknife,
+      testEssMean: evaluation.essMean,
+      testEssMedian: evaluation.essMedian,
       trainBound: history.at(-1)?.trainBound ?? Number.NaN,
       activeUnits: units.reduce((a, b) => a + b, 0),
       activeUnitsPerLayer: units,
@@ -109,6 +113,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       trainSeconds,
       evalSeconds,
       backend: backend.name,
+      runtime: await runtimeInfo(backend),
       gradient,
       seed: config.seed,
       resumedFromEpoch,

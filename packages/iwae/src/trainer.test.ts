@@ -210,6 +210,14 @@ describe('runTrial on real MNIST', () => {
     expect(result.activeUnitsPerLayer).toHaveLength(1);
     expect(result.activeUnits).toBeGreaterThan(0);
     expect(result.backend).toBe('wasm');
+    // What a reader needs to know whether bit-identity holds for them.
+    expect(result.runtime).toMatchObject({ backend: 'wasm', tfBackend: 'wasm', tfjs: '4.22.0', backendVersion: '4.22.0' });
+    expect(result.runtime?.details).toHaveProperty('simd');
+    expect(result.runtime?.kernels).toMatch(/^kernels\.wasm sha256:[0-9a-f]{16}$/);
+    // The jackknife lies above L_K for a model whose weights vary; ESS is between 1 and evalK.
+    expect(result.testJackknife).toBeGreaterThan(result.testBound);
+    expect(result.testEssMedian).toBeGreaterThanOrEqual(1);
+    expect(result.testEssMean).toBeLessThanOrEqual(100);
     expect(result.resumedFromEpoch).toBe(0);
 
     // A second run with the same store finds the finished checkpoint and only evaluates.
