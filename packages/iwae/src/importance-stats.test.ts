@@ -60,7 +60,7 @@ describe('importanceStats: the jackknife and the effective sample size', () => {
     const l3 = Math.log((1 + 2 * Math.exp(-60)) / 3);
     const loo = [-60, Math.log((1 + Math.exp(-60)) / 2), Math.log((1 + Math.exp(-60)) / 2)];
     expect(s.bound).toBeCloseTo(l3, 12);
-    expect(s.jackknife).toBeCloseTo(3 * l3 - 2 * ((loo[0] + loo[1] + loo[2]) / 3), 10);
+    expect(s.jackknife).toBeCloseTo(3 * l3 - 2 * (loo.reduce((a, v) => a + v, 0) / 3), 10);
     expect(s.ess).toBeCloseTo(1, 12);
     // Against the definition, term by term, on random weights spread over 80 nats.
     const rng = Rng.fromSeed(3, 'loo');
