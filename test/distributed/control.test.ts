@@ -1,13 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitFor } from '../helpers/cli.ts';
+import { killTree, runCli, startCli, waitFor } from '../helpers/cli.ts';
 import { testDeployment } from '../helpers/deployment.ts';
 import { freePort, OwnRedis } from '../helpers/redis-server.ts';
-import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
+import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
 
+// Two trials of six short epochs (~0.5 s each here): long enough to be stopped part-way.
 const SPEC = `name: ctl
-base: { trainSize: 1500, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
+base: { trainSize: 600, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
 grid:
   k: [10, 11]
   objective: [iwae]
@@ -21,6 +23,24 @@ afterEach(async () => {
 
 const setup = (label: string) => testDeployment(label, SPEC, (fn) => cleanups.push(fn));
 
+const childrenOf = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+
+/** The trial job in Redis: its state and the attempts BullMQ counted (a failed attempt counts one). */
+async function trialJob(prefix: string, trialId: string) {
+  const q = new Queue(QUEUE_NAMES.trials, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+  try {
+    const job = await q.getJob(trialId);
+    if (!job) throw new Error(`no job ${trialId} under ${prefix}`);
+    return { state: await job.getState(), attemptsMade: job.attemptsMade, failedReason: job.failedReason ?? '' };
+  } finally {
+    await q.close();
+  }
+}
+
 describe('stopping and cancelling', () => {
   it('SIGTERM: the worker hands its running trial back (no failed attempt) and exits 0; another resumes it', async () => {
     const s = setup('sigterm');
@@ -31,19 +51,24 @@ describe('stopping and cancelling', () => {
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 2 && t.status === 'running'),
       90_000,
       'a trial part-way',
+      100,
+      trialStates(s.db, 'ctl'),
     );
     a.kill('SIGTERM');
     const out = await a.output;
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/SIGTERM: stopping/);
-    // Back in the queue, not failed.
-    const trial = () => readTrials(s.db, 'ctl').find((t) => t.id === running.id);
-    expect(trial()?.status).not.toBe('failed');
-    s.start(['worker', '--checkpoints', s.ckpt]);
-    await waitFor(() => readTrials(s.db, 'ctl').every((t) => t.status === 'done'), 150_000, 'both trials done');
+    // Handed back, not failed: the job waits again with no attempt used, and nobody reported a failure.
+    expect(out.stderr).not.toMatch(/failed \(attempt/);
+    expect(await trialJob(s.prefix, running.id)).toMatchObject({ state: 'waiting', attemptsMade: 0, failedReason: '' });
+    const b = s.start(['worker', '--checkpoints', s.ckpt]);
+    await waitFor(() => allTrials(s.db, 'ctl', 2), 150_000, 'both trials done', 100, trialStates(s.db, 'ctl'));
+    // One attempt in all: the hand-back was not counted as a failure and retried.
+    expect(await trialJob(s.prefix, running.id)).toMatchObject({ state: 'completed', attemptsMade: 1 });
     withDb(s.db, (d) => {
       const t = d.getTrial(running.id);
       expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
+      expect(t?.workerId).toContain(String(b.pid));
       expect(t?.error).toBeNull();
     });
   });
@@ -57,23 +82,39 @@ describe('stopping and cancelling', () => {
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 1 && t.status === 'running'),
       90_000,
       'a trial running',
+      100,
+      trialStates(s.db, 'ctl'),
     );
-    const cancel = await runCli(['cancel', 'ctl', '--db', s.db], { env: s.env });
+    // Freeze the trial process while `cancel` starts up, so that the trial cannot finish its
+    // remaining epochs first (on a loaded machine the CLI's start-up takes seconds).
+    const kids = childrenOf(w.pid as number);
+    expect(kids.length).toBeGreaterThan(0);
+    for (const k of kids) process.kill(k, 'SIGSTOP');
+    let cancel: Awaited<ReturnType<typeof runCli>>;
+    try {
+      cancel = await runCli(['cancel', 'ctl', '--db', s.db], { env: s.env });
+    } finally {
+      for (const k of kids) process.kill(k, 'SIGCONT');
+    }
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stderr).toMatch(/sweep ctl cancelled: 1 queued trial\(s\) dropped/);
     await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.id === running.id)?.status === 'cancelled',
       30_000,
       'the running trial cancelled',
+      100,
+      trialStates(s.db, 'ctl'),
     );
     const trials = readTrials(s.db, 'ctl');
     expect(trials.map((t) => t.status).sort()).toEqual(['cancelled', 'cancelled']);
     expect(trials.find((t) => t.id === running.id)?.epochsDone).toBeLessThan(6);
+    // The queued one never started.
+    expect(trials.find((t) => t.id !== running.id)?.attempts).toBe(0);
     // The worker is still up and idle; the sweep can be resumed and finishes.
     expect(w.exitCode).toBeNull();
     const resumed = await runCli(['resume', 'ctl', '--db', s.db], { env: s.env });
     expect(resumed.stderr).toMatch(/resumed: 2 trial\(s\) queued/);
-    await waitFor(() => readTrials(s.db, 'ctl').every((t) => t.status === 'done'), 150_000, 'both trials done after resume');
+    await waitFor(() => allTrials(s.db, 'ctl', 2), 150_000, 'both trials done after resume', 100, trialStates(s.db, 'ctl'));
   });
 });
 
@@ -84,15 +125,15 @@ describe('bad input and bad connections', () => {
     cleanups.push(() => q.close());
     await q.add('trial', { sweepId: 'x', trialId: 'not-a-trial-id', config: { k: 'many' } }, { jobId: 'bad1', attempts: 3 });
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
-    const failed = await (async () => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
+    const failed = await waitFor(
+      async () => {
         const j = await q.getJob('bad1');
-        if (j && (await j.getState()) === 'failed') return j;
-        if (Date.now() > deadline) throw new Error('job did not fail');
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
+        return j && (await j.getState()) === 'failed' ? j : undefined;
+      },
+      60_000,
+      'the malformed job to fail',
+      200,
+    );
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/malformed "trial" job bad1: .*trialId: expected a trial id/);
     expect(failed.failedReason).toMatch(/config\.k: expected number/);
@@ -112,9 +153,7 @@ describe('bad input and bad connections', () => {
     const port = await freePort();
     const s = setup('unreachable');
     const w = startCli(['worker', '--redis', `redis://127.0.0.1:${port}`, '--prefix', s.prefix]);
-    cleanups.push(() => {
-      w.kill('SIGKILL');
-    });
+    cleanups.push(() => killTree(w));
     let stderr = '';
     w.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();

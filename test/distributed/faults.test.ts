@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { SweepQueues } from '@iwae-sweep/queue';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, runCli, waitFor } from '../helpers/cli.ts';
 import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
@@ -80,12 +81,43 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 1, 90_000, 'the first epoch collected', 100, seen(s.db));
     c1.kill('SIGKILL');
+    await c1.output;
+    const queues = await SweepQueues.open({ url: SHARED_REDIS, prefix: s.prefix });
+    cleanups.push(() => queues.close());
+    const trialId = oneTrial(s.db)?.id as string;
     // The trial finishes while no collector runs: its events wait in Redis.
-    await new Promise((r) => setTimeout(r, 9000));
-    expect(oneTrial(s.db)?.status).not.toBe('done');
+    await waitFor(
+      async () => (await queues.jobStates([trialId])).get(trialId) === 'completed',
+      120_000,
+      'the trial job completed on the worker',
+      200,
+      seen(s.db),
+    );
+    const before = oneTrial(s.db);
+    expect(before?.status).toBe('running');
+    const epochsBefore = before?.epochsDone ?? 0;
+    expect(epochsBefore).toBeLessThan(5);
+    // What the next collector must write: the epochs it missed and the result, waiting in Redis.
+    const waiting = (await queues.results.getJobs(['waiting', 'active', 'prioritized'])).map((j) => j.name);
+    expect(waiting).toContain('trial-result');
+    expect(waiting.filter((n) => n === 'trial-epoch').length).toBeGreaterThanOrEqual(5 - epochsBefore);
+
     s.start(['serve', '--db', s.db, '--no-dashboard']);
     await waitFor(() => oneTrial(s.db)?.status === 'done', 90_000, 'the restarted collector to catch up', 100, seen(s.db));
     expect(assertExactlyOnce(s.db, 'faults')).toEqual({ trials: 1, epochs: 5 });
+    // Every waiting event was written, none failed or stuck (the result alone would fill in lost
+    // epochs: the DB's epochs cannot tell), and the start was counted once.
+    const left = await waitFor(
+      async () => {
+        const c = await queues.results.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'failed');
+        return (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0 ? c : undefined;
+      },
+      30_000,
+      'the results queue drained',
+      100,
+    );
+    expect(left).toEqual({ waiting: 0, active: 0, prioritized: 0, delayed: 0, failed: 0 });
+    expect(withDb(s.db, (d) => d.getTrial(trialId)?.attempts)).toBe(1);
   });
 
   it('Redis (with AOF) killed and restarted mid-sweep: workers and collector reconnect, nothing is lost', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
-import { assertExactlyOnce, deletePrefix, readTrials, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, killTree, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { allTrials, assertExactlyOnce, deletePrefix, trialStates, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = uniquePrefix('racing');
@@ -18,27 +18,32 @@ grid:
 const db = `${tmp.dir}/iwae.db`;
 const procs: ReturnType<typeof startCli>[] = [];
 afterAll(async () => {
-  for (const p of procs) p.kill('SIGKILL');
+  for (const p of procs) await killTree(p);
   await deletePrefix(REDIS, prefix);
   tmp.cleanup();
 });
 
 describe('a distributed sweep on real Redis with two racing workers', () => {
-  it('runs every trial exactly once and records every epoch exactly once', async () => {
-    const launched = await runCli(['launch', spec, '--db', db], { env });
-    expect(launched.code, launched.stderr).toBe(0);
-    expect(launched.stderr).toMatch(/sweep race: 6 trials \(6 new\), 6 queued in Redis, 0 already done/);
-
+  // Every test here works on this one sweep: it runs once, before any of them (so each can run alone).
+  let launched: CliResult;
+  beforeAll(async () => {
+    launched = await runCli(['launch', spec, '--db', db], { env });
+    if (launched.code !== 0) return;
     procs.push(startCli(['serve', '--db', db, '--no-dashboard'], { env }));
     for (let i = 0; i < 2; i++)
       procs.push(startCli(['worker', '--concurrency', '1', '--checkpoints', `${tmp.dir}/ckpt`], { env }));
-    await waitFor(() => readTrials(db, 'race').filter((t) => t.status === 'done').length === 6, 120_000, 'all 6 trials done');
+    await waitFor(() => allTrials(db, 'race', 6), 120_000, 'all 6 trials done', 100, trialStates(db, 'race'));
+  }, 150_000);
+
+  it('runs every trial exactly once and records every epoch exactly once', () => {
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(launched.stderr).toMatch(/sweep race: 6 trials \(6 new\), 6 queued in Redis, 0 already done/);
 
     expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 6, epochs: 12 });
     withDb(db, (d) => {
       const trials = d.trialsOf('race');
       // Each trial was taken by exactly one worker, once; both workers took some.
-      expect(trials.every((t) => t.attempts === 1)).toBe(true);
+      expect(trials.map((t) => t.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
       expect(new Set(trials.map((t) => t.workerId)).size).toBe(2);
       for (const r of d.results({ sweepId: 'race' })) {
         expect(r.testBoundsByK['1']).toBeLessThan(r.testBoundsByK['5'] as number);
@@ -61,7 +66,7 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     const added = await runCli(['add', extended, '--db', db], { env });
     expect(added.code, added.stderr).toBe(0);
     expect(added.stderr).toMatch(/7 trials \(1 new\), 1 queued in Redis, 6 already done/);
-    await waitFor(() => readTrials(db, 'race').filter((t) => t.status === 'done').length === 7, 60_000, 'the added trial done');
+    await waitFor(() => allTrials(db, 'race', 7), 60_000, 'the added trial done', 100, trialStates(db, 'race'));
     expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 7, epochs: 14 });
     const status = await runCli(['status', '--db', db, '--sweep', 'race']);
     expect(status.stdout).toMatch(/race\s+redis\s+done\s+7\s+7/);

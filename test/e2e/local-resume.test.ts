@@ -1,6 +1,7 @@
 import { ResultsDb } from '@iwae-sweep/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alive, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { alive, type CliResult, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { readTrials, trialStates } from '../helpers/sweep-fixture.ts';
 
 const tmp = tempDir('local-resume');
 afterAll(() => tmp.cleanup());
@@ -8,7 +9,7 @@ afterAll(() => tmp.cleanup());
 const spec = tmp.file(
   'resume.yaml',
   `name: resume
-base: { trainSize: 3000, testSize: 50, batchSize: 100, epochs: 4, evalK: 50 }
+base: { trainSize: 1500, testSize: 50, batchSize: 100, epochs: 4, evalK: 50 }
 grid:
   k: [10, 5]
   objective: [iwae]
@@ -19,29 +20,18 @@ const db = `${tmp.dir}/iwae.db`;
 describe('resuming a local sweep after the runner is killed with SIGKILL', () => {
   it('skips finished trials, resumes the interrupted one from its checkpoint, and records each epoch once', async () => {
     const runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
-    const read = () => {
-      const rdb = ResultsDb.open(db);
-      try {
-        return rdb.trialsOf('resume');
-      } finally {
-        rdb.close();
-      }
-    };
     // Wait for: the first (larger) trial finished, the second one part-way through training.
     const [first, second] = await waitFor(
       () => {
-        try {
-          const trials = read();
-          const done = trials.find((t) => t.status === 'done');
-          const mid = trials.find((t) => t.status === 'running' && t.epochsDone >= 1 && t.epochsDone < 4);
-          return done && mid ? ([done, mid] as const) : undefined;
-        } catch {
-          return undefined;
-        }
+        const trials = readTrials(db, 'resume');
+        const done = trials.find((t) => t.status === 'done');
+        const mid = trials.find((t) => t.status === 'running' && t.epochsDone >= 1 && t.epochsDone < 4);
+        return done && mid ? ([done, mid] as const) : undefined;
       },
       120_000,
       'one finished trial and one part-way through',
       50,
+      trialStates(db, 'resume'),
     );
     runner.kill('SIGKILL');
     const killed = await runner.output;
@@ -90,7 +80,7 @@ describe('cancelling a local sweep from another terminal', () => {
     const cancelSpec = tmp.file(
       'cancel.yaml',
       `name: cancelme
-base: { trainSize: 3000, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
+base: { trainSize: 500, testSize: 20, batchSize: 100, epochs: 4, evalK: 20 }
 grid:
   k: [10, 11, 12]
   objective: [iwae]
@@ -98,31 +88,33 @@ grid:
     );
     const cdb = `${tmp.dir}/cancel.db`;
     const runner = startCli(['run', cancelSpec, '--db', cdb, '--workers', '1', '--progress', 'lines']);
-    await waitFor(
-      () => {
-        try {
-          const d = ResultsDb.open(cdb);
-          try {
-            return d.trialsOf('cancelme').some((t) => t.epochsDone >= 1);
-          } finally {
-            d.close();
-          }
-        } catch {
-          return false;
-        }
-      },
+    const running = await waitFor(
+      () => readTrials(cdb, 'cancelme').find((t) => t.status === 'running' && t.epochsDone >= 1),
       90_000,
       'an epoch',
+      50,
+      trialStates(cdb, 'cancelme'),
     );
-    const cancel = await runCli(['cancel', 'cancelme', '--db', cdb]);
+    // Freeze the trial process while `cancel` starts up, so that it cannot finish its remaining
+    // epochs first (on a loaded machine the CLI's start-up takes seconds); the runner stops it.
+    const childPid = Number(running.workerId?.split(':')[1]);
+    process.kill(childPid, 'SIGSTOP');
+    let cancel: CliResult;
+    try {
+      cancel = await runCli(['cancel', 'cancelme', '--db', cdb]);
+    } catch (err) {
+      process.kill(childPid, 'SIGCONT');
+      throw err;
+    }
     expect(cancel.code, cancel.stderr).toBe(0);
     const out = await runner.output;
     expect(out.stderr).toMatch(/sweep cancelme cancelled after/);
-    const d = ResultsDb.open(cdb);
-    try {
-      expect(d.trialsOf('cancelme').map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
-    } finally {
-      d.close();
-    }
+    expect(out.code).toBe(0);
+    const trials = readTrials(cdb, 'cancelme');
+    expect(trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    // Only the one that was running had started; it stopped part-way.
+    expect(trials.map((t) => t.attempts).sort()).toEqual([0, 0, 1]);
+    expect(trials.find((t) => t.id === running.id)?.epochsDone).toBeLessThan(4);
+    await waitFor(() => !alive(childPid), 10_000, 'the frozen trial process to be stopped by the runner');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ResultsDb } from '@iwae-sweep/db';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli, tempDir } from '../helpers/cli.ts';
 
 const tmp = tempDir('local-sweep');
 afterAll(() => tmp.cleanup());
@@ -20,8 +20,13 @@ grid:
 const db = tmp.file('results', undefined) + '/iwae.db';
 
 describe('a real sweep on the embedded default (no Redis)', () => {
-  it('runs every trial in child processes into SQLite, records a diverging trial as failed and goes on', async () => {
-    const run = await runCli(['run', spec, '--db', db, '--workers', '2', '--progress', 'lines']);
+  // Every test here reads this one sweep: it runs once, before any of them (so each can run alone).
+  let run: CliResult;
+  beforeAll(async () => {
+    run = await runCli(['run', spec, '--db', db, '--workers', '2', '--progress', 'lines']);
+  }, 180_000);
+
+  it('runs every trial in child processes into SQLite, records a diverging trial as failed and goes on', () => {
     // Exit 1: some trials failed (the ones with learning rate 1 diverge), the others finished.
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(/sweep tiny: 8 trials, 0 already done, 2 worker process\(es\)/);
@@ -136,7 +141,10 @@ describe('a real sweep on the embedded default (no Redis)', () => {
     expect(html).not.toMatch(/<script src=|<link /);
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}');
     expect(data.paperTable).toHaveLength(4);
-    expect(data.boundCurves.every((c: { fit?: { b: number } }) => c.fit && c.fit.b > 0)).toBe(true);
+    // One curve per finished model, each with a 1/K fit whose gap shrinks as K grows (b > 0).
+    const curves = data.boundCurves as { fit?: { b: number } }[];
+    expect(curves).toHaveLength(4);
+    for (const c of curves) expect(c.fit?.b).toBeGreaterThan(0);
     expect(data.learningCurves[0].epochs).toEqual([1, 2]);
   });
 });

@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO, 'apps', 'scheduler', 'bin', 'iwae-sweep.mjs');
+
+/** The environment variable that marks a CLI process and everything it starts (see `killTree`). */
+const TAG_VAR = 'IWAE_TEST_PROCESS_TAG';
 
 export interface CliResult {
   code: number | null;
@@ -14,14 +18,18 @@ export interface CliResult {
   stderr: string;
 }
 
+export type CliProcess = ChildProcess & {
+  output: Promise<CliResult>;
+  /** Marks this process and its descendants for `killTree`. */
+  tag: string;
+};
+
 /** Starts the real CLI as a child process (the way a user runs it). */
-export function startCli(
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): ChildProcess & { output: Promise<CliResult> } {
+export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const tag = randomBytes(6).toString('hex');
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO,
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...opts.env, [TAG_VAR]: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -35,7 +43,7 @@ export function startCli(
   const output = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return Object.assign(child, { output });
+  return Object.assign(child, { output, tag });
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
@@ -57,26 +65,97 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void; fil
 }
 
 /**
- * Polls `check` until it returns a truthy value or `timeoutMs` passes; `state` describes what was
- * seen instead, for the failure message.
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. A check that throws (a DB
+ * file not created yet, a Redis read that failed) counts as "not yet", never as a pass. On timeout
+ * the error names what it last saw: `state()` if given, else the check's last value, and the last
+ * error the check threw.
  */
 export async function waitFor<T>(
-  check: () => T | undefined | false,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs: number,
   what: string,
   intervalMs = 100,
   state?: () => unknown,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  let lastError: unknown;
   for (;;) {
-    const v = check();
-    if (v) return v;
+    try {
+      const v = await check();
+      if (v) return v;
+      last = v;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
     if (Date.now() > deadline) {
+      let seen: unknown = last;
+      if (state) {
+        try {
+          seen = state();
+        } catch (err) {
+          seen = `(state unreadable: ${(err as Error).message})`;
+        }
+      }
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${state ? `; last seen: ${JSON.stringify(state())}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(seen)}${
+          lastError ? `; last error: ${(lastError as Error).message ?? String(lastError)}` : ''
+        }`,
       );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Processes whose environment carries `tag` (children inherit it, orphans keep it). */
+function taggedProcesses(tag: string): number[] {
+  const needle = `${TAG_VAR}=${tag}\0`;
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) pids.push(pid);
+    } catch {
+      // Exited meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+/** Whether a process still runs (a zombie, dead but not yet reaped, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kills a CLI process and everything it started, orphans included: trial processes of a worker
+ * or a local runner (some in their own process group, some re-parented after their parent was
+ * killed) must not outlive a test and keep writing keys or files. Resolves once all are gone.
+ */
+export async function killTree(p: { tag: string }, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const pids = taggedProcesses(p.tag);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+  if (signal === 'SIGKILL') {
+    await waitFor(
+      () => pids.every((pid) => !running(pid)),
+      10_000,
+      'killed processes to exit',
+      20,
+      () => pids.filter(running),
+    );
   }
 }
 

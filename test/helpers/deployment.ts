@@ -1,4 +1,4 @@
-import { startCli, tempDir } from './cli.ts';
+import { killTree, startCli, tempDir } from './cli.ts';
 import { deletePrefix, uniquePrefix } from './sweep-fixture.ts';
 
 export const SHARED_REDIS = 'redis://127.0.0.1:6379';
@@ -29,7 +29,7 @@ export function testDeployment(
   const env = { IWAE_SWEEP_PREFIX: prefix, IWAE_SWEEP_REDIS_URL: url };
   const procs: ReturnType<typeof startCli>[] = [];
   onCleanup(async () => {
-    for (const p of procs) p.kill('SIGKILL');
+    for (const p of procs) await killTree(p);
     await deletePrefix(url, prefix).catch(() => undefined);
     tmp.cleanup();
   });

@@ -22,18 +22,27 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
-/** Reads a sweep's trials from a DB another process writes. */
+/**
+ * Reads a sweep's trials from a DB another process writes. A DB that cannot be read throws (a
+ * `waitFor` around it keeps polling and reports the error): an unreadable DB is never "no trials".
+ */
 export function readTrials(file: string, sweepId: string): TrialRow[] {
-  try {
-    const db = ResultsDb.open(file, { readonly: true });
-    try {
-      return db.trialsOf(sweepId);
-    } finally {
-      db.close();
-    }
-  } catch {
-    return [];
-  }
+  return withDb(file, (db) => db.trialsOf(sweepId));
+}
+
+/** Whether the sweep has exactly `count` trials and every one has `status` (an empty sweep never does). */
+export function allTrials(file: string, sweepId: string, count: number, status: TrialRow['status'] = 'done'): boolean {
+  const rows = readTrials(file, sweepId);
+  return rows.length === count && rows.every((t) => t.status === status);
+}
+
+/** A sweep's trials in a line (status, epochs, attempts, error), for a wait's failure message. */
+export function trialStates(file: string, sweepId: string): () => string[] {
+  return () =>
+    readTrials(file, sweepId).map(
+      (t) =>
+        `${t.id.slice(0, 8)} ${t.status} ${t.epochsDone}/${t.epochsTotal} epochs, ${t.attempts} attempt(s)${t.error ? `: ${t.error.split('\n')[0]}` : ''}`,
+    );
 }
 
 /** Reads a DB another process may be writing (read-only: never takes its write lock). */
