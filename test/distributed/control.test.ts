@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killTree, runCli, startCli, waitFor } from '../helpers/cli.ts';
+import { childrenOf, killTree, runCli, startCli, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { testDeployment } from '../helpers/deployment.ts';
 import { freePort, OwnRedis } from '../helpers/redis-server.ts';
 import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
@@ -22,12 +21,6 @@ afterEach(async () => {
 });
 
 const setup = (label: string) => testDeployment(label, SPEC, (fn) => cleanups.push(fn));
-
-const childrenOf = (pid: number) =>
-  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
 
 /** The trial job in Redis: its state and the attempts BullMQ counted (a failed attempt counts one). */
 async function trialJob(prefix: string, trialId: string) {
@@ -54,7 +47,12 @@ describe('stopping and cancelling', () => {
       100,
       trialStates(s.db, 'ctl'),
     );
-    a.kill('SIGTERM');
+    // The trial process is frozen until the worker has taken the signal, so that it cannot
+    // finish its remaining epochs first on a loaded machine.
+    await whileFrozen(childrenOf(a.pid as number), async () => {
+      a.kill('SIGTERM');
+      await waitFor(() => /SIGTERM: stopping/.test(a.seen().stderr), 30_000, 'the worker to take SIGTERM', 50, a.seen);
+    });
     const out = await a.output;
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/SIGTERM: stopping/);
@@ -87,15 +85,7 @@ describe('stopping and cancelling', () => {
     );
     // Freeze the trial process while `cancel` starts up, so that the trial cannot finish its
     // remaining epochs first (on a loaded machine the CLI's start-up takes seconds).
-    const kids = childrenOf(w.pid as number);
-    expect(kids.length).toBeGreaterThan(0);
-    for (const k of kids) process.kill(k, 'SIGSTOP');
-    let cancel: Awaited<ReturnType<typeof runCli>>;
-    try {
-      cancel = await runCli(['cancel', 'ctl', '--db', s.db], { env: s.env });
-    } finally {
-      for (const k of kids) process.kill(k, 'SIGCONT');
-    }
+    const cancel = await whileFrozen(childrenOf(w.pid as number), () => runCli(['cancel', 'ctl', '--db', s.db], { env: s.env }));
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stderr).toMatch(/sweep ctl cancelled: 1 queued trial\(s\) dropped/);
     await waitFor(

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ export type CliProcess = ChildProcess & {
   output: Promise<CliResult>;
   /** Marks this process and its descendants for `killTree`. */
   tag: string;
+  /** What it has written so far. */
+  seen(): { stdout: string; stderr: string };
 };
 
 /** Starts the real CLI as a child process (the way a user runs it). */
@@ -43,7 +45,7 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   const output = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return Object.assign(child, { output, tag });
+  return Object.assign(child, { output, tag, seen: () => ({ stdout, stderr }) });
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
@@ -156,6 +158,34 @@ export async function killTree(p: { tag: string }, signal: NodeJS.Signals = 'SIG
       20,
       () => pids.filter(running),
     );
+  }
+}
+
+/** The direct children of a process (a worker's sandboxed trial processes). */
+export function childrenOf(pid: number): number[] {
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+}
+
+/**
+ * Runs `fn` while `pids` are frozen (SIGSTOP), then thaws them: a trial process cannot get ahead
+ * of a CLI that starts up meanwhile, whatever the machine's load.
+ */
+export async function whileFrozen<T>(pids: number[], fn: () => Promise<T>): Promise<T> {
+  if (pids.length === 0) throw new Error('nothing to freeze');
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  try {
+    return await fn();
+  } finally {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Killed meanwhile.
+      }
+    }
   }
 }
 
