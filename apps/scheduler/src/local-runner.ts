@@ -23,6 +23,8 @@ export interface LocalRunnerOptions {
   host?: string;
   gitSha?: string | undefined;
   signal?: AbortSignal;
+  /** The program each trial process runs (default: the worker's trial child, which trains). */
+  childEntry?: URL;
 }
 
 export interface LocalRunSummary {
@@ -103,10 +105,14 @@ export class LocalRunner {
   }
 
   private spawn(slot: number): void {
-    const child = new TrialChild(slot, {
-      message: (c, msg) => this.onMessage(c, msg),
-      exit: (c, info) => this.onExit(c, info),
-    });
+    const child = new TrialChild(
+      slot,
+      {
+        message: (c, msg) => this.onMessage(c, msg),
+        exit: (c, info) => this.onExit(c, info),
+      },
+      this.opts.childEntry,
+    );
     this.children.add(child);
   }
 

@@ -24,8 +24,9 @@ export class TrialChild {
   constructor(
     readonly slot: number,
     private readonly events: TrialChildEvents,
+    entry: URL = TRIAL_CHILD_ENTRY,
   ) {
-    this.proc = fork(fileURLToPath(TRIAL_CHILD_ENTRY), [], {
+    this.proc = fork(fileURLToPath(entry), [], {
       execArgv: tsxExecArgv(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Own process group: a terminal's Ctrl-C reaches the runner, which stops children itself.
