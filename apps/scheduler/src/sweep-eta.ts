@@ -1,4 +1,5 @@
 import type { SweepSummary } from '@iwae-sweep/db';
+import type { LocalRunState } from './run-lock.ts';
 
 /**
  * Seconds left for a sweep, from its throughput so far: estimated flops finished per second of
@@ -11,12 +12,22 @@ export function sweepEtaSeconds(s: SweepSummary, now = Date.now()): number | und
   return s.flopsLeft / (s.flopsDone / wall);
 }
 
-/** active, paused, cancelled (set by a user), else derived: done, failed, running or queued. */
-export function sweepStatus(s: SweepSummary): string {
+/**
+ * active, paused, cancelled (set by a user), else derived: done, failed, running or queued; and
+ * `interrupted` for a local sweep with running trials whose runner is gone (`runner`: what its
+ * lock says, see RunLock.state).
+ */
+export function sweepStatus(s: SweepSummary, runner?: LocalRunState): string {
   if (s.state !== 'active') return s.state;
   if (s.total > 0 && s.done === s.total) return 'done';
+  if (s.running > 0 && isInterrupted(s, runner)) return 'interrupted';
   if (s.running > 0) return 'running';
   if (s.queued > 0) return 'queued';
   if (s.failed > 0) return 'failed';
   return s.total === 0 ? 'empty' : 'stopped';
+}
+
+/** A local sweep whose trials are marked running though no live runner holds its lock. */
+export function isInterrupted(s: Pick<SweepSummary, 'mode' | 'running'>, runner: LocalRunState | undefined): boolean {
+  return s.mode === 'local' && s.running > 0 && runner !== undefined && runner !== 'alive';
 }

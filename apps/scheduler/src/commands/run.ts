@@ -52,7 +52,7 @@ export function registerRun(program: Command): void {
       const file = dbPath(flags.db);
       const artifactsDir = resolve(flags.artifacts ?? join(dirname(file), '.iwae-sweep'));
       const db = ResultsDb.open(file);
-      const lock = RunLock.acquire(join(artifactsDir, 'locks', `${plan.sweepId}.lock`), plan.sweepId);
+      const lock = RunLock.acquire(file, plan.sweepId);
       const controller = new AbortController();
       let interrupts = 0;
       const onSignal = () => {

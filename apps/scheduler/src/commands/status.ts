@@ -3,7 +3,8 @@ import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } fr
 import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
 import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
-import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
+import { RunLock } from '../run-lock.ts';
+import { isInterrupted, sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 import { trialLabel } from '../trial-label.ts';
 import { parseFormat } from './results.ts';
 
@@ -29,11 +30,20 @@ export function registerStatus(program: Command): void {
     await withDb(openExistingDb(flags.db), async (db) => {
       if (flags.sweep) requireSweep(db, flags.sweep);
       const sweeps = db.sweepSummaries(flags.sweep);
+      // A local run killed (SIGKILL, a SIGINT to its group) leaves its trials "running" and its lock.
+      const runners = new Map(sweeps.map((s) => [s.id, s.mode === 'local' ? RunLock.state(db.file, s.id) : undefined]));
+      const statusOf = (s: (typeof sweeps)[number]) => sweepStatus(s, runners.get(s.id));
+      /** A dead run's "running" trials are shown as interrupted (the DB is not written: this is a reader). */
+      const trialsShown = (sweepId: string) => {
+        const sweep = sweeps.find((s) => s.id === sweepId);
+        const dead = sweep !== undefined && isInterrupted(sweep, runners.get(sweepId));
+        return db.trialsOf(sweepId).map((t) => (dead && t.status === 'running' ? { ...t, status: 'interrupted' as const } : t));
+      };
       type S = (typeof sweeps)[number];
       const columns: Column<S>[] = [
         { header: 'sweep', value: (s) => s.id },
         { header: 'mode', value: (s) => s.mode },
-        { header: 'status', value: (s) => sweepStatus(s) },
+        { header: 'status', value: (s) => statusOf(s) },
         { header: 'trials', value: (s) => s.total, align: 'right' },
         { header: 'done', value: (s) => s.done, align: 'right' },
         { header: 'running', value: (s) => s.running, align: 'right' },
@@ -45,28 +55,29 @@ export function registerStatus(program: Command): void {
         { header: 'finished', value: (s) => (s.done + s.failed + s.cancelled === s.total ? time(s.lastFinishedAt) : null) },
         {
           header: 'eta',
-          value: (s) => (sweepStatus(s) === 'running' ? formatSeconds(sweepEtaSeconds(s) ?? Number.NaN) : null),
+          value: (s) => (statusOf(s) === 'running' ? formatSeconds(sweepEtaSeconds(s) ?? Number.NaN) : null),
         },
       ];
       if (format === 'json') {
         const out = sweeps.map((s) => ({
           ...s,
-          status: sweepStatus(s),
+          status: statusOf(s),
+          runner: runners.get(s.id) ?? null,
           etaSeconds: sweepEtaSeconds(s) ?? null,
           specJson: undefined,
         }));
-        process.stdout.write(`${renderJson(flags.sweep ? { sweep: out[0], trials: db.trialsOf(flags.sweep) } : out)}\n`);
+        process.stdout.write(`${renderJson(flags.sweep ? { sweep: out[0], trials: trialsShown(flags.sweep) } : out)}\n`);
         return;
       }
       process.stdout.write(render(format, sweeps, columns));
       if (flags.sweep) {
-        const trials = db.trialsOf(flags.sweep);
+        const trials = trialsShown(flags.sweep);
         type T = (typeof trials)[number];
         const trialColumns: Column<T>[] = [
           { header: 'trial', value: (t) => t.id },
           { header: 'model', value: (t) => trialLabel(t) },
           { header: 'status', value: (t) => t.status },
-          { header: 'phase', value: (t) => (t.status === 'running' ? t.phase : null) },
+          { header: 'phase', value: (t) => (t.status === 'running' || t.status === 'interrupted' ? t.phase : null) },
           { header: 'epochs', value: (t) => `${t.epochsDone}/${t.epochsTotal}`, align: 'right' },
           { header: 'bound', value: (t) => t.lastTrainBound, digits: 2, align: 'right' },
           { header: 'attempts', value: (t) => t.attempts, align: 'right' },

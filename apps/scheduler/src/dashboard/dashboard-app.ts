@@ -88,14 +88,14 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   app.get('/sweeps/:id', (c) => c.html(pageHtml('sweep', { queues: Boolean(queues) })));
   app.get('/trials/:id', (c) => c.html(pageHtml('trial', { queues: Boolean(queues) })));
 
-  app.get('/api/sweeps', (c) => c.json(db.sweepSummaries().map(sweepView)));
+  app.get('/api/sweeps', (c) => c.json(db.sweepSummaries().map((s) => sweepView(s, db.file))));
   app.get('/api/sweeps/:id', (c) => {
     const id = c.req.param('id');
     const [s] = db.sweepSummaries(id);
     if (!s) return c.json({ error: `no sweep "${id}"` }, 404);
     const report = buildReportData(db, id);
     return c.json({
-      sweep: { ...sweepView(s), spec: report.sweep.spec },
+      sweep: { ...sweepView(s, db.file), spec: report.sweep.spec },
       paperTable: report.paperTable,
       boundCurves: report.boundCurves,
       learningCurves: report.learningCurves,
@@ -165,7 +165,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
           since = Math.max(since, ...trials.map((t) => t.updatedAt));
           await stream.writeSSE({ event: 'trials', data: JSON.stringify(trials) });
           const [s] = db.sweepSummaries(id);
-          if (s) await stream.writeSSE({ event: 'summary', data: JSON.stringify(sweepView(s)) });
+          if (s) await stream.writeSSE({ event: 'summary', data: JSON.stringify(sweepView(s, db.file)) });
         }
         if (epochs.length > 0) await stream.writeSSE({ event: 'epochs', data: JSON.stringify(epochs) });
         epochSince = now - 1; // epochs are written with recorded_at ≤ now

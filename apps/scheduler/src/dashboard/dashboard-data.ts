@@ -7,12 +7,14 @@ import {
   type SweepSummary,
 } from '@iwae-sweep/db';
 import { z } from 'zod';
+import { RunLock } from '../run-lock.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 
-/** A sweep as the sweeps page lists it. */
-export function sweepView(s: SweepSummary) {
+/** A sweep as the sweeps page lists it; a local run's lock beside `dbFile` tells whether it died. */
+export function sweepView(s: SweepSummary, dbFile: string) {
   const { specJson: _spec, ...rest } = s;
-  return { ...rest, status: sweepStatus(s), etaSeconds: sweepEtaSeconds(s) ?? null };
+  const runner = s.mode === 'local' ? RunLock.state(dbFile, s.id) : undefined;
+  return { ...rest, status: sweepStatus(s, runner), etaSeconds: sweepEtaSeconds(s) ?? null };
 }
 
 const int = z.coerce.number().int();
