@@ -4,7 +4,16 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-const WITHOUT_ROWID = ['epochs', 'model_stats', 'model_bounds', 'model_epochs', 'sweep_runs'];
+const WITHOUT_ROWID = [
+  'epochs',
+  'model_stats',
+  'model_bounds',
+  'model_epochs',
+  'sweep_runs',
+  'group_stats',
+  'group_bounds',
+  'group_epochs',
+];
 execFileSync('drizzle-kit', ['generate', ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const file of readdirSync('drizzle').filter((f) => f.endsWith('.sql'))) {
   let sql = readFileSync(`drizzle/${file}`, 'utf8');

@@ -111,7 +111,7 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
     expect(metrics).toMatch(/iwae_trials\{sweep="live",status="cancelled"\} [1-3]/);
     expect(metrics).toMatch(/iwae_epochs_per_second \d/);
     const csv = await (await fetch(`${url}/api/sweeps/live/export.csv`)).text();
-    expect(csv.split('\r\n')[0]).toMatch(/^trial,status,objective/);
+    expect(csv.split('\r\n')[0]).toMatch(/^sweep,trial,group,status,dataset,objective,k,layers,latent,.*,learningRate,/);
   });
 });
 

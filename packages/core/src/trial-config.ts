@@ -102,8 +102,8 @@ export const TRIAL_CONFIG_FIELDS = Object.keys(trialConfigSchema.shape) as (keyo
 
 /**
  * Validates and normalises a trial config: defaults filled in, fields that the architecture
- * ignores set to their defaults (so they cannot split identical trials), evalKs sorted and
- * deduplicated, activeUnitImages capped at testSize.
+ * ignores set to their defaults (so they cannot split identical trials), IWAE with K=1 named
+ * VAE (the same computation), evalKs sorted and deduplicated, activeUnitImages capped at testSize.
  */
 export function normalizeTrialConfig(input: unknown, source = 'trial config'): TrialConfig {
   input = expandShorthands(input);
@@ -112,6 +112,9 @@ export function normalizeTrialConfig(input: unknown, source = 'trial config'): T
   const c = parsed.data;
   return {
     ...c,
+    // With one sample the IWAE bound is the ELBO: same model, same objective, same gradients and
+    // random draws. One canonical name makes them one trial id, so the pair never trains twice.
+    objective: c.k === 1 ? 'vae' : c.objective,
     latent1: c.layers === 2 ? c.latent1 : 100,
     hidden2: c.layers === 2 ? c.hidden2 : 100,
     evalKs: [...new Set(c.evalKs)].sort((a, b) => a - b),

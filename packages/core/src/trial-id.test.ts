@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.ts';
 import { normalizeTrialConfig } from './trial-config.ts';
-import { ID_NEUTRAL_DEFAULTS, trialId } from './trial-id.ts';
+import { configGroupId, ID_NEUTRAL_DEFAULTS, trialId } from './trial-id.ts';
+import { expandSweep } from './expand-sweep.ts';
+import { sweepSpecFromObject } from './sweep-spec.ts';
 
 // Ids issued before the validation and optimiser fields existed (computed on main at 66a1a2e).
 // A trial stored then must keep its id, or re-running its sweep would train it again.
@@ -68,5 +70,26 @@ describe('trial ids', () => {
       expect((err as ValidationError).problems.map((p) => p.field)).toEqual(['validationSize']);
       expect(String((err as Error).message)).toMatch(/at most 300/);
     }
+  });
+});
+
+describe('trial ids and config groups', () => {
+  it('IWAE with K=1 is the VAE: one config, one trial id, one trial in a sweep', () => {
+    const iwae = normalizeTrialConfig({ objective: 'iwae', k: 1 });
+    const vae = normalizeTrialConfig({ objective: 'vae', k: 1 });
+    expect(iwae).toEqual(vae);
+    expect(trialId('s', iwae)).toBe(trialId('s', vae));
+    expect(normalizeTrialConfig({ objective: 'iwae', k: 2 }).objective).toBe('iwae');
+    const plan = expandSweep(
+      sweepSpecFromObject({ name: 'q', base: {}, grid: { k: [1, 5], objective: ['vae', 'iwae'] }, seeds: 1 }),
+    );
+    expect(plan.trials.map((t) => `${t.config.objective}${t.config.k}`).sort()).toEqual(['iwae5', 'vae1', 'vae5']);
+  });
+
+  it('a group is the config but the seed: seeds share it, any other field splits it', () => {
+    const base = normalizeTrialConfig({ objective: 'iwae', k: 5, seed: 0 });
+    expect(configGroupId(normalizeTrialConfig({ objective: 'iwae', k: 5, seed: 7 }))).toBe(configGroupId(base));
+    expect(configGroupId(normalizeTrialConfig({ objective: 'iwae', k: 5, learningRate: 3e-4 }))).not.toBe(configGroupId(base));
+    expect(configGroupId(normalizeTrialConfig({ objective: 'iwae', k: 5, hidden: 100 }))).not.toBe(configGroupId(base));
   });
 });

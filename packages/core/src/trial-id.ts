@@ -40,6 +40,17 @@ export function trialId(sweepId: string, config: TrialConfig): string {
   return `t${hash.slice(0, 20)}`;
 }
 
+/**
+ * A config group's id: a content hash of the normalised config without its seed. Trials of one
+ * group differ only by seed, so they are what results pool (mean ± sd over seeds); it does not
+ * depend on the sweep, so identical setups compare across sweeps.
+ */
+export function configGroupId(config: TrialConfig): string {
+  const { seed: _seed, ...rest } = config;
+  const hash = createHash('sha256').update(stableStringify(rest)).digest('hex');
+  return `g${hash.slice(0, 16)}`;
+}
+
 const SWEEP_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** A sweep id is its name, restricted to characters safe in job ids, file names and URLs. */

@@ -71,13 +71,13 @@ CREATE TABLE `sweeps` (
 	`host` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `trial_configs` (
 	`trial_id` text PRIMARY KEY NOT NULL,
 	`config_json` text NOT NULL,
 	FOREIGN KEY (`trial_id`) REFERENCES `trials`(`id`) ON UPDATE no action ON DELETE no action
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `trials` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -120,7 +120,7 @@ CREATE TABLE `trials` (
 	`finished_at` integer,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`sweep_id`) REFERENCES `sweeps`(`id`) ON UPDATE no action ON DELETE no action
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE INDEX `trials_sweep_status` ON `trials` (`sweep_id`,`status`,`flops`,`epochs_done`,`epochs_total`,`started_at`,`finished_at`);--> statement-breakpoint
 CREATE INDEX `trials_model` ON `trials` (`sweep_id`,`layers`,`objective`,`k`);--> statement-breakpoint

@@ -1,11 +1,12 @@
-import type { TrialResult } from '@iwae-sweep/core';
+import type { TrialConfig, TrialResult } from '@iwae-sweep/core';
 import { eq, sql } from 'drizzle-orm';
 import type { DbConnection } from './connection.ts';
-import type { ModelKeyRow, ModelOf, PaperTableRow, SweepRunInfo } from './db-types.ts';
-import { modelBounds, modelEpochs, modelStats, sweepRuns } from './schema.ts';
+import type { ModelOf, PaperTableRow, SweepRunInfo } from './db-types.ts';
+import { groupBounds, groupEpochs, groupStats, sweepRuns } from './schema.ts';
+import { decodeTrialConfig } from './trial-config-codec.ts';
 
 /**
- * Per-model aggregates, updated in the writer's transaction when an epoch or a result is new
+ * Per-config-group aggregates, updated in the writer's transaction when an epoch or a result is new
  * (so at-least-once delivery cannot count twice), and read by reports and the dashboard: their
  * cost grows with the number of models, not of trials.
  */
@@ -23,27 +24,24 @@ export class Aggregates {
   private prepare() {
     const { db } = this.conn;
     const p = sql.placeholder;
-    const modelKey = { sweepId: p('sweepId'), layers: p('layers'), objective: p('objective'), k: p('k'), latent: p('latent') };
+    const groupKey = { sweepId: p('sweepId'), groupId: p('groupId') };
     return {
-      modelEpoch: db
-        .insert(modelEpochs)
-        .values({ ...modelKey, epoch: p('epoch'), boundSum: p('bound'), n: 1 })
+      groupEpoch: db
+        .insert(groupEpochs)
+        .values({ ...groupKey, epoch: p('epoch'), boundSum: p('bound'), n: 1 })
         .onConflictDoUpdate({
-          target: [
-            modelEpochs.sweepId,
-            modelEpochs.layers,
-            modelEpochs.objective,
-            modelEpochs.k,
-            modelEpochs.latent,
-            modelEpochs.epoch,
-          ],
-          set: { boundSum: sql`${modelEpochs.boundSum} + ${p('bound')}`, n: sql`${modelEpochs.n} + 1` },
+          target: [groupEpochs.sweepId, groupEpochs.groupId, groupEpochs.epoch],
+          set: { boundSum: sql`${groupEpochs.boundSum} + ${p('bound')}`, n: sql`${groupEpochs.n} + 1` },
         })
         .prepare(),
-      modelStat: db
-        .insert(modelStats)
+      groupStat: db
+        .insert(groupStats)
         .values({
-          ...modelKey,
+          ...groupKey,
+          layers: p('layers'),
+          objective: p('objective'),
+          k: p('k'),
+          latent: p('latent'),
           trials: 1,
           nllSum: p('nll'),
           nllSq: p('nllSq'),
@@ -55,33 +53,26 @@ export class Aggregates {
           evalSeconds: p('evalSeconds'),
         })
         .onConflictDoUpdate({
-          target: [modelStats.sweepId, modelStats.layers, modelStats.objective, modelStats.k, modelStats.latent],
+          target: [groupStats.sweepId, groupStats.groupId],
           set: {
-            trials: sql`${modelStats.trials} + 1`,
-            nllSum: sql`${modelStats.nllSum} + ${p('nll')}`,
-            nllSq: sql`${modelStats.nllSq} + ${p('nllSq')}`,
-            unitsSum: sql`${modelStats.unitsSum} + ${p('units')}`,
-            unitsSq: sql`${modelStats.unitsSq} + ${p('unitsSq')}`,
-            units1Sum: sql`${modelStats.units1Sum} + ${p('units1')}`,
-            units2Sum: sql`${modelStats.units2Sum} + ${p('units2')}`,
-            trainSeconds: sql`${modelStats.trainSeconds} + ${p('trainSeconds')}`,
-            evalSeconds: sql`${modelStats.evalSeconds} + ${p('evalSeconds')}`,
+            trials: sql`${groupStats.trials} + 1`,
+            nllSum: sql`${groupStats.nllSum} + ${p('nll')}`,
+            nllSq: sql`${groupStats.nllSq} + ${p('nllSq')}`,
+            unitsSum: sql`${groupStats.unitsSum} + ${p('units')}`,
+            unitsSq: sql`${groupStats.unitsSq} + ${p('unitsSq')}`,
+            units1Sum: sql`${groupStats.units1Sum} + ${p('units1')}`,
+            units2Sum: sql`${groupStats.units2Sum} + ${p('units2')}`,
+            trainSeconds: sql`${groupStats.trainSeconds} + ${p('trainSeconds')}`,
+            evalSeconds: sql`${groupStats.evalSeconds} + ${p('evalSeconds')}`,
           },
         })
         .prepare(),
-      modelBound: db
-        .insert(modelBounds)
-        .values({ ...modelKey, evalK: p('evalK'), boundSum: p('bound'), n: 1 })
+      groupBound: db
+        .insert(groupBounds)
+        .values({ ...groupKey, evalK: p('evalK'), boundSum: p('bound'), n: 1 })
         .onConflictDoUpdate({
-          target: [
-            modelBounds.sweepId,
-            modelBounds.layers,
-            modelBounds.objective,
-            modelBounds.k,
-            modelBounds.latent,
-            modelBounds.evalK,
-          ],
-          set: { boundSum: sql`${modelBounds.boundSum} + ${p('bound')}`, n: sql`${modelBounds.n} + 1` },
+          target: [groupBounds.sweepId, groupBounds.groupId, groupBounds.evalK],
+          set: { boundSum: sql`${groupBounds.boundSum} + ${p('bound')}`, n: sql`${groupBounds.n} + 1` },
         })
         .prepare(),
       sweepRun: db
@@ -92,19 +83,22 @@ export class Aggregates {
     };
   }
 
-  /** A new epoch of a trial of this model (call inside the writer's transaction). */
+  /** A new epoch of a trial of this group (call inside the writer's transaction). */
   addEpoch(model: ModelOf, epoch: number, bound: number): void {
-    const { sweepId, layers, objective, k, latent } = model;
-    this.st.modelEpoch.run({ sweepId, layers, objective, k, latent, epoch, bound });
+    this.st.groupEpoch.run({ sweepId: model.sweepId, groupId: model.groupId, epoch, bound });
   }
 
-  /** A new result of a trial of this model (call inside the writer's transaction). */
+  /** A new result of a trial of this group (call inside the writer's transaction). */
   addResult(model: ModelOf, r: TrialResult): void {
-    const { sweepId, layers, objective, k, latent } = model;
-    const key = { sweepId, layers, objective, k, latent };
+    const { sweepId, groupId, layers, objective, k, latent } = model;
+    const key = { sweepId, groupId };
     const u = r.activeUnitsPerLayer;
-    this.st.modelStat.run({
+    this.st.groupStat.run({
       ...key,
+      layers,
+      objective,
+      k,
+      latent,
       nll: r.testNll,
       nllSq: r.testNll * r.testNll,
       units: r.activeUnits,
@@ -114,17 +108,61 @@ export class Aggregates {
       trainSeconds: r.trainSeconds,
       evalSeconds: r.evalSeconds,
     });
-    this.st.modelBound.run({ ...key, evalK: r.evalK, bound: r.testBound });
-    for (const [kk, bound] of Object.entries(r.testBoundsByK)) this.st.modelBound.run({ ...key, evalK: Number(kk), bound });
+    this.st.groupBound.run({ ...key, evalK: r.evalK, bound: r.testBound });
+    for (const [kk, bound] of Object.entries(r.testBoundsByK)) this.st.groupBound.run({ ...key, evalK: Number(kk), bound });
     this.st.sweepRun.run({ sweepId, host: model.host ?? '', backend: r.backend, gitSha: model.gitSha ?? '' });
   }
 
-  /** The paper's Table 1 for a sweep: NLL and active units by model × K × objective, over seeds. */
+  /**
+   * Recomputes a sweep's aggregates from its trials and epochs (call inside a transaction): after
+   * trials got their group ids, or to check the incremental sums.
+   */
+  rebuild(sweepId: string): void {
+    const { sqlite } = this.conn;
+    for (const table of ['group_stats', 'group_bounds', 'group_epochs']) {
+      sqlite.prepare(`delete from ${table} where sweep_id = ?`).run(sweepId);
+    }
+    sqlite
+      .prepare(
+        `insert into group_stats (sweep_id, group_id, layers, objective, k, latent, trials, nll_sum, nll_sq, units_sum, units_sq,
+                                  units1_sum, units2_sum, train_seconds, eval_seconds)
+         select sweep_id, group_id, min(layers), min(objective), min(k), min(latent), count(*), sum(test_nll), sum(test_nll * test_nll),
+                sum(active_units), sum(active_units * active_units),
+                sum(coalesce(json_extract(active_units_per_layer, '$[0]'), 0)), sum(coalesce(json_extract(active_units_per_layer, '$[1]'), 0)),
+                sum(train_seconds), sum(eval_seconds)
+           from trials where sweep_id = ? and result_recorded_at is not null group by group_id`,
+      )
+      .run(sweepId);
+    sqlite
+      .prepare(
+        `insert into group_bounds (sweep_id, group_id, eval_k, bound_sum, n)
+         select sweep_id, group_id, k, sum(bound), count(*) from (
+           select sweep_id, group_id, eval_k as k, test_bound as bound from trials where sweep_id = @sweepId and result_recorded_at is not null
+           union all
+           select t.sweep_id, t.group_id, cast(j.key as integer), j.value from trials t, json_each(t.test_bounds) j
+            where t.sweep_id = @sweepId and t.result_recorded_at is not null)
+          group by group_id, k`,
+      )
+      .run({ sweepId });
+    sqlite
+      .prepare(
+        `insert into group_epochs (sweep_id, group_id, epoch, bound_sum, n)
+         select t.sweep_id, t.group_id, e.epoch, sum(e.train_bound), count(*)
+           from epochs e join trials t on t.id = e.trial_id where t.sweep_id = ? group by t.group_id, e.epoch`,
+      )
+      .run(sweepId);
+  }
+
+  /**
+   * The paper's Table 1 for a sweep: NLL and active units per config group (the normalised config
+   * but the seed), mean ± sd over its seeds.
+   */
   paperTable(sweepId: string): PaperTableRow[] {
-    const rows = this.conn.db.select().from(modelStats).where(eq(modelStats.sweepId, sweepId)).all();
+    const rows = this.conn.db.select().from(groupStats).where(eq(groupStats.sweepId, sweepId)).all();
     const sd = (sum: number, sq: number, n: number) => (n > 1 ? Math.sqrt(Math.max(0, (sq - (sum * sum) / n) / (n - 1))) : null);
     return rows
       .map((m) => ({
+        groupId: m.groupId,
         layers: m.layers,
         objective: m.objective,
         k: m.k,
@@ -136,42 +174,49 @@ export class Aggregates {
         unitsSd: sd(m.unitsSum, m.unitsSq, m.trials),
         unitsPerLayerMean: (m.layers === 1 ? [m.units1Sum] : [m.units1Sum, m.units2Sum]).map((u) => u / m.trials),
       }))
-      .sort((a, b) => a.layers - b.layers || a.latent - b.latent || a.k - b.k || a.objective.localeCompare(b.objective));
+      .sort(
+        (a, b) =>
+          a.layers - b.layers ||
+          a.latent - b.latent ||
+          a.k - b.k ||
+          a.objective.localeCompare(b.objective) ||
+          a.nllMean - b.nllMean,
+      );
   }
 
-  /** Per model, the mean test bound at each evaluation k. */
-  modelBounds(sweepId: string): (ModelKeyRow & { evalK: number; bound: number })[] {
+  /** Per group, the mean test bound at each evaluation k. */
+  groupBounds(sweepId: string): { groupId: string; evalK: number; bound: number }[] {
     return this.conn.db
       .select()
-      .from(modelBounds)
-      .where(eq(modelBounds.sweepId, sweepId))
+      .from(groupBounds)
+      .where(eq(groupBounds.sweepId, sweepId))
       .all()
-      .map((b) => ({
-        layers: b.layers,
-        objective: b.objective,
-        k: b.k,
-        latent: b.latent,
-        evalK: b.evalK,
-        bound: b.boundSum / b.n,
-      }));
+      .map((b) => ({ groupId: b.groupId, evalK: b.evalK, bound: b.boundSum / b.n }));
   }
 
-  /** Per model, the mean training bound at each epoch (over the trials that reached it). */
-  modelEpochs(sweepId: string): (ModelKeyRow & { epoch: number; bound: number; trials: number })[] {
+  /** Per group, the mean training bound at each epoch (over the trials that reached it). */
+  groupEpochs(sweepId: string): { groupId: string; epoch: number; bound: number; trials: number }[] {
     return this.conn.db
       .select()
-      .from(modelEpochs)
-      .where(eq(modelEpochs.sweepId, sweepId))
+      .from(groupEpochs)
+      .where(eq(groupEpochs.sweepId, sweepId))
       .all()
-      .map((e) => ({
-        layers: e.layers,
-        objective: e.objective,
-        k: e.k,
-        latent: e.latent,
-        epoch: e.epoch,
-        bound: e.boundSum / e.n,
-        trials: e.n,
-      }));
+      .map((e) => ({ groupId: e.groupId, epoch: e.epoch, bound: e.boundSum / e.n, trials: e.n }));
+  }
+
+  /** Each config group of a sweep with its config (the seed left out) and its number of trials. */
+  groups(sweepId: string): { groupId: string; config: Omit<TrialConfig, 'seed'>; trials: number }[] {
+    const rows = this.conn.sqlite
+      .prepare(
+        `select g.groupId, g.trials, g.trialId, c.config_json as configJson
+           from (select group_id as groupId, count(*) as trials, min(id) as trialId from trials where sweep_id = ? group by group_id) g
+           join trial_configs c on c.trial_id = g.trialId`,
+      )
+      .all(sweepId) as { groupId: string; trials: number; trialId: string; configJson: string }[];
+    return rows.map((r) => {
+      const { seed: _seed, ...config } = decodeTrialConfig(r.configJson, r.trialId);
+      return { groupId: r.groupId, config, trials: r.trials };
+    });
   }
 
   /** Hosts, backends and code versions that finished trials of a sweep, and total compute. */
@@ -179,7 +224,7 @@ export class Aggregates {
     const runs = this.conn.db.select().from(sweepRuns).where(eq(sweepRuns.sweepId, sweepId)).all();
     const totals = this.conn.sqlite
       .prepare(
-        'select coalesce(sum(train_seconds), 0) as t, coalesce(sum(eval_seconds), 0) as e from model_stats where sweep_id = ?',
+        'select coalesce(sum(train_seconds), 0) as t, coalesce(sum(eval_seconds), 0) as e from group_stats where sweep_id = ?',
       )
       .get(sweepId) as { t: number; e: number };
     const distinct = (f: (r: (typeof runs)[number]) => string) => [...new Set(runs.map(f).filter((v) => v !== ''))];

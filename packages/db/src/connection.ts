@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, zodProblems } from '@iwae-sweep/core';
@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { z } from 'zod';
+import { analysisViews } from './analysis-views.ts';
 import { checkDbFile } from './db-file.ts';
 import { DbError, UnknownEntityError } from './errors.ts';
 import * as schema from './schema.ts';
@@ -31,6 +32,33 @@ export class DbConnection {
     }
     this.sqlite.pragma('foreign_keys = ON');
     this.db = drizzle(this.sqlite, { schema });
+  }
+
+  /**
+   * Whether a file lacks migrations or backfills this code expects: a read-only open of such a
+   * file must first open it writable once.
+   */
+  static needsUpgrade(file: string): boolean {
+    const journal = JSON.parse(readFileSync(`${MIGRATIONS}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+    const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const applied = sqlite
+        .prepare("select count(*) as n from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+        .get() as { n: number };
+      if (applied.n === 0) return true;
+      const { n } = sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
+      if (n < journal.entries.length) return true;
+      if (sqlite.prepare('select 1 from trials where group_id is null limit 1').get() !== undefined) return true;
+      // The analysis views follow the config schema: a field added since the last writer is missing.
+      const views = analysisViews();
+      const have = sqlite.prepare("select name, sql from sqlite_master where type = 'view'").all() as {
+        name: string;
+        sql: string;
+      }[];
+      return Object.entries(views).some(([name, text]) => !have.some((v) => v.name === name && v.sql === text));
+    } finally {
+      sqlite.close();
+    }
   }
 
   migrate(): void {

@@ -1,4 +1,5 @@
 import type { TrialConfig } from '@iwae-sweep/core';
+import type { ConfigValue } from './config-columns.ts';
 import type { Condition, SortKey } from './filters.ts';
 import type { epochs, sweeps, TrialStatus, trials } from './schema.ts';
 
@@ -47,6 +48,8 @@ export interface SweepSummary extends SweepRow {
 export interface ResultRow {
   sweep: string;
   trial: string;
+  /** The config group (normalised config without the seed): what aggregates pool. */
+  group: string | null;
   status: TrialStatus;
   objective: string;
   layers: number;
@@ -67,14 +70,20 @@ export interface ResultRow {
   activeUnits: number | null;
   activeUnitsPerLayer: number[] | null;
   examplesPerSecond: number | null;
+  trainSeconds: number | null;
+  evalSeconds: number | null;
   backend: string | null;
   host: string | null;
   error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
   /** Live fields, for progress views. */
   worker: string | null;
   phase: string | null;
   lastTrainBound: number | null;
   updatedAt: number;
+  /** Every trial-config field by its column name (see CONFIG_COLUMNS), numbers as numbers. */
+  config: Record<string, ConfigValue>;
 }
 
 export interface ResultsQuery {
@@ -85,14 +94,9 @@ export interface ResultsQuery {
   offset?: number;
 }
 
-export interface ModelKeyRow {
-  layers: number;
-  objective: string;
-  k: number;
-  latent: number;
-}
-
 export interface PaperTableRow {
+  /** The config group: trials whose normalised configs differ only by seed. */
+  groupId: string;
   layers: number;
   objective: string;
   k: number;
@@ -117,6 +121,7 @@ export interface SweepRunInfo {
 /** What the aggregates need to know about a trial when one of its epochs or its result lands. */
 export interface ModelOf {
   sweepId: string;
+  groupId: string;
   layers: number;
   objective: 'vae' | 'iwae';
   k: number;

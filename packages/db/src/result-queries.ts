@@ -1,5 +1,7 @@
 import type { TrialConfig } from '@iwae-sweep/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { EPOCH_COLUMNS, EPOCH_KEY_COLUMNS } from './analysis-views.ts';
+import { CONFIG_COLUMNS, type ConfigValue } from './config-columns.ts';
 import type { DbConnection } from './connection.ts';
 import type { EpochRow, ResultRow, ResultsQuery, SweepRow, SweepSummary, TrialRow, TrialWithConfig } from './db-types.ts';
 import { DbError } from './errors.ts';
@@ -19,9 +21,10 @@ const jsonOr =
  * Rows are read as arrays (better-sqlite3 builds row objects slowly, and this view can be 100k
  * rows) and turned into objects by these names.
  */
-const RESULT_FIELDS: { [F in keyof ResultRow]: { sql: string; decode?: Decode } } = {
+const RESULT_FIELDS: { [F in Exclude<keyof ResultRow, 'config'>]: { sql: string; decode?: Decode } } = {
   sweep: { sql: 't.sweep_id' },
   trial: { sql: 't.id' },
+  group: { sql: 't.group_id' },
   status: { sql: 't.status' },
   objective: { sql: 't.objective' },
   layers: { sql: 't.layers' },
@@ -35,29 +38,42 @@ const RESULT_FIELDS: { [F in keyof ResultRow]: { sql: string; decode?: Decode } 
   attempts: { sql: 't.attempts' },
   testNll: { sql: 't.test_nll' },
   testBound: { sql: 't.test_bound' },
-  evalK: { sql: 't.eval_k' },
+  evalK: { sql: RESULT_COLUMNS.evalK as string },
   testBoundsByK: { sql: 't.test_bounds', decode: jsonOr({}) },
   trainBound: { sql: 't.train_bound' },
   activeUnits: { sql: 't.active_units' },
   activeUnitsPerLayer: { sql: 't.active_units_per_layer', decode: jsonOr(null) },
   examplesPerSecond: { sql: 't.examples_per_second' },
+  trainSeconds: { sql: 't.train_seconds' },
+  evalSeconds: { sql: 't.eval_seconds' },
   backend: { sql: 't.backend' },
   host: { sql: 't.host' },
   error: { sql: 't.error' },
   worker: { sql: 't.worker_id' },
   phase: { sql: 't.phase' },
   lastTrainBound: { sql: 't.last_train_bound' },
+  startedAt: { sql: 't.started_at' },
+  finishedAt: { sql: 't.finished_at' },
   updatedAt: { sql: 't.updated_at' },
 };
 const FIELD_LIST = Object.entries(RESULT_FIELDS).map(([name, f]) => ({ name, ...f }));
-const SELECT_LIST = FIELD_LIST.map((f) => f.sql).join(', ');
+const SELECT_LIST = [...FIELD_LIST.map((f) => f.sql), ...CONFIG_COLUMNS.map((c) => c.sql)].join(', ');
+/** trials joined with their configs: the left join keeps trials the outer loop (scan by sweep). */
+const FROM = 'trials t left join trial_configs c on c.trial_id = t.id';
 
 function toResultRow(values: unknown[]): ResultRow {
   const row: Record<string, unknown> = {};
-  for (let i = 0; i < FIELD_LIST.length; i++) {
-    const f = FIELD_LIST[i] as (typeof FIELD_LIST)[number];
-    row[f.name] = f.decode ? f.decode(values[i]) : values[i];
+  let i = 0;
+  for (const f of FIELD_LIST) {
+    const v = values[i++];
+    row[f.name] = f.decode ? f.decode(v) : v;
   }
+  const config: Record<string, ConfigValue> = {};
+  for (const c of CONFIG_COLUMNS) {
+    const v = values[i++];
+    config[c.name] = c.kind === 'list' && typeof v === 'string' ? (JSON.parse(v) as number[]) : (v as ConfigValue);
+  }
+  row.config = config;
   return row as unknown as ResultRow;
 }
 
@@ -147,7 +163,7 @@ export class ResultQueries {
       q.limit ? `limit ${Math.floor(q.limit)}` : q.offset ? 'limit -1' : '',
       q.offset ? `offset ${Math.floor(q.offset)}` : '',
     ];
-    const text = `select ${SELECT_LIST} from trials t ${clause} order by ${order.join(', ')} ${page.join(' ')}`;
+    const text = `select ${SELECT_LIST} from ${FROM} ${clause} order by ${order.join(', ')} ${page.join(' ')}`;
     let rows: unknown[][];
     try {
       rows = this.conn.sqlite
@@ -160,10 +176,39 @@ export class ResultQueries {
     return rows.map(toResultRow);
   }
 
+  /**
+   * One row per epoch of the matching trials (long format): the trial's sweep, id, group and
+   * config fields, then every epochs column. `where` takes the results' columns.
+   */
+  epochResults(q: ResultsQuery = {}): Record<string, ConfigValue>[] {
+    const { clause, params } = resultsWhere(q);
+    const cols = [...EPOCH_KEY_COLUMNS.map((n) => ({ name: n, sql: RESULT_COLUMNS[n] as string })), ...EPOCH_COLUMNS];
+    const text = `select ${cols.map((c) => c.sql).join(', ')} from epochs e join trials t on t.id = e.trial_id left join trial_configs c on c.trial_id = t.id ${clause}
+      order by t.sweep_id, t.id, e.epoch ${q.limit ? `limit ${Math.floor(q.limit)}` : ''}`;
+    let rows: unknown[][];
+    try {
+      rows = this.conn.sqlite
+        .prepare(text)
+        .raw(true)
+        .all(...params) as unknown[][];
+    } catch (err) {
+      throw new DbError('reading epochs', text, params, err);
+    }
+    const lists = new Set(CONFIG_COLUMNS.filter((c) => c.kind === 'list').map((c) => c.name));
+    return rows.map((values) =>
+      Object.fromEntries(
+        cols.map((c, i) => {
+          const v = values[i];
+          return [c.name, lists.has(c.name) && typeof v === 'string' ? JSON.parse(v) : v];
+        }),
+      ),
+    );
+  }
+
   /** How many rows {@link results} would return without limit and offset. */
   countResults(q: ResultsQuery = {}): number {
     const { clause, params } = resultsWhere(q);
-    return (this.conn.sqlite.prepare(`select count(*) as n from trials t ${clause}`).get(...params) as { n: number }).n;
+    return (this.conn.sqlite.prepare(`select count(*) as n from ${FROM} ${clause}`).get(...params) as { n: number }).n;
   }
 }
 

@@ -17,7 +17,7 @@ const plan = expandSweep(
   sweepSpecFromObject({
     name: 'db-test',
     base: { trainSize: 100, testSize: 50, epochs: 2, evalK: 10, batchSize: 10 },
-    grid: { k: [1, 5], objective: ['vae', 'iwae'] },
+    grid: { k: [2, 5], objective: ['vae', 'iwae'] },
     seeds: 2,
   }),
 );
@@ -168,13 +168,15 @@ describe('ResultsDb', () => {
       expect(row?.trials).toBe(d.n);
       expect(row?.nllMean).toBeCloseTo(d.nll, 9);
     }
-    const bounds = db.modelBounds('db-test').filter((b) => b.objective === 'iwae' && b.k === 5);
+    const iwae5 = table.find((r) => r.objective === 'iwae' && r.k === 5)?.groupId;
+    const bounds = db.groupBounds('db-test').filter((b) => b.groupId === iwae5);
     expect(bounds.map((b) => [b.evalK, b.bound])).toEqual([
       [1, -105],
       [5, -103],
       [10, -102],
     ]);
-    const curve = db.modelEpochs('db-test').filter((e) => e.objective === 'vae' && e.k === 1);
+    const vae1 = table.find((r) => r.objective === 'vae' && r.k === 2)?.groupId;
+    const curve = db.groupEpochs('db-test').filter((e) => e.groupId === vae1);
     expect(curve.map((e) => [e.epoch, e.trials])).toEqual([
       [1, 2],
       [2, 2],

@@ -2,10 +2,11 @@ import type { EpochMetrics, PlannedTrial, TrialConfig, TrialResult } from '@iwae
 import type Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { Aggregates } from './aggregates.ts';
+import { ensureAnalysisViews } from './analysis-views.ts';
+import type { ConfigValue } from './config-columns.ts';
 import { DbConnection } from './connection.ts';
 import type {
   EpochRow,
-  ModelKeyRow,
   PaperTableRow,
   ResultRow,
   ResultsQuery,
@@ -17,6 +18,7 @@ import type {
   TrialStart,
   TrialWithConfig,
 } from './db-types.ts';
+import { backfillGroups } from './group-backfill.ts';
 import { ResultQueries } from './result-queries.ts';
 import type * as schema from './schema.ts';
 import type { TrialStatus } from './schema.ts';
@@ -40,9 +42,16 @@ export class ResultsDb {
 
   /** Opens (creating and migrating if needed) a results DB. */
   static open(file: string, opts: { readonly?: boolean } = {}): ResultsDb {
+    // A reader of a file written by older code upgrades it first (briefly taking the write lock).
+    if (opts.readonly && DbConnection.needsUpgrade(file)) ResultsDb.open(file).close();
     const conn = new DbConnection(file, opts.readonly ?? false);
-    if (!conn.readonly) conn.migrate();
-    return new ResultsDb(conn);
+    const rdb = new ResultsDb(conn);
+    if (!conn.readonly) {
+      conn.migrate();
+      backfillGroups(conn, rdb.aggregates);
+      conn.guard('creating the analysis views', () => ensureAnalysisViews(conn.sqlite));
+    }
+    return rdb;
   }
 
   get file(): string {
@@ -124,6 +133,9 @@ export class ResultsDb {
   results(q: ResultsQuery = {}): ResultRow[] {
     return this.queries.results(q);
   }
+  epochResults(q: ResultsQuery = {}): Record<string, ConfigValue>[] {
+    return this.queries.epochResults(q);
+  }
   countResults(q: ResultsQuery = {}): number {
     return this.queries.countResults(q);
   }
@@ -132,11 +144,20 @@ export class ResultsDb {
   paperTable(sweepId: string): PaperTableRow[] {
     return this.aggregates.paperTable(sweepId);
   }
-  modelBounds(sweepId: string): (ModelKeyRow & { evalK: number; bound: number })[] {
-    return this.aggregates.modelBounds(sweepId);
+  groupBounds(sweepId: string): { groupId: string; evalK: number; bound: number }[] {
+    return this.aggregates.groupBounds(sweepId);
   }
-  modelEpochs(sweepId: string): (ModelKeyRow & { epoch: number; bound: number; trials: number })[] {
-    return this.aggregates.modelEpochs(sweepId);
+  groupEpochs(sweepId: string): { groupId: string; epoch: number; bound: number; trials: number }[] {
+    return this.aggregates.groupEpochs(sweepId);
+  }
+  groups(sweepId: string): { groupId: string; config: Omit<TrialConfig, 'seed'>; trials: number }[] {
+    return this.aggregates.groups(sweepId);
+  }
+  /** Recomputes a sweep's aggregates from its trial rows (they are otherwise kept incrementally). */
+  rebuildAggregates(sweepId: string): void {
+    this.conn.guard(`rebuilding the aggregates of ${sweepId}`, () =>
+      this.sqlite.transaction(() => this.aggregates.rebuild(sweepId))(),
+    );
   }
   sweepRunInfo(sweepId: string): SweepRunInfo {
     return this.aggregates.sweepRunInfo(sweepId);

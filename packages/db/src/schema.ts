@@ -43,6 +43,12 @@ export const trials = sqliteTable(
     epochsTotal: integer('epochs_total').notNull(),
     /** Estimated floating-point operations: the order trials start in, and ETAs. */
     flops: real('flops').notNull(),
+    /**
+     * Hash of the normalised config without the seed: trials with the same group id differ only
+     * by seed, so aggregates pool exactly them. Null only on rows written before it existed, until
+     * the next writable open fills it in.
+     */
+    groupId: text('group_id'),
     status: text('status', { enum: TRIAL_STATUSES }).notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     /** Last phase reported by the worker: loading, training, evaluating, done. */
@@ -86,6 +92,7 @@ export const trials = sqliteTable(
     // Live views poll "what changed since" per sweep.
     index('trials_sweep_updated').on(t.sweepId, t.updatedAt),
     index('trials_seed').on(t.seed),
+    index('trials_group').on(t.sweepId, t.groupId),
   ],
 );
 
@@ -123,21 +130,24 @@ export const epochs = sqliteTable(
 /*
  * Aggregates kept up to date as results and epochs are recorded (in the same transaction, and
  * only when the row is new, so at-least-once delivery cannot count twice). Reports and the
- * dashboard read these: their cost grows with the number of models, not of trials.
+ * dashboard read these: their cost grows with the number of configurations, not of trials.
+ * They pool trials by group (the whole normalised config but the seed), never by a coarser key:
+ * trials that differ in learning rate or width are not seeds of one model.
  */
-const modelColumns = {
+const groupColumns = {
   sweepId: text('sweep_id').notNull(),
-  layers: integer('layers').notNull(),
-  objective: text('objective').notNull(),
-  k: integer('k').notNull(),
-  latent: integer('latent').notNull(),
+  groupId: text('group_id').notNull(),
 };
 
-/** Per model (all but the seed): sums over finished trials for means and standard deviations. */
-export const modelStats = sqliteTable(
-  'model_stats',
+/** Per group: the model fields for display, and sums over finished trials for means and sds. */
+export const groupStats = sqliteTable(
+  'group_stats',
   {
-    ...modelColumns,
+    ...groupColumns,
+    layers: integer('layers').notNull(),
+    objective: text('objective').notNull(),
+    k: integer('k').notNull(),
+    latent: integer('latent').notNull(),
     trials: integer('trials').notNull(),
     nllSum: real('nll_sum').notNull(),
     nllSq: real('nll_sq').notNull(),
@@ -149,31 +159,31 @@ export const modelStats = sqliteTable(
     trainSeconds: real('train_seconds').notNull(),
     evalSeconds: real('eval_seconds').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent] })],
+  (t) => [primaryKey({ columns: [t.sweepId, t.groupId] })],
 );
 
-/** Per model and evaluation k: sum of the test bounds L_k (for bound-vs-K curves). */
-export const modelBounds = sqliteTable(
-  'model_bounds',
+/** Per group and evaluation k: sum of the test bounds L_k (for bound-vs-K curves). */
+export const groupBounds = sqliteTable(
+  'group_bounds',
   {
-    ...modelColumns,
+    ...groupColumns,
     evalK: integer('eval_k').notNull(),
     boundSum: real('bound_sum').notNull(),
     n: integer('n').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent, t.evalK] })],
+  (t) => [primaryKey({ columns: [t.sweepId, t.groupId, t.evalK] })],
 );
 
-/** Per model and epoch: sum of the training bounds (for learning curves). */
-export const modelEpochs = sqliteTable(
-  'model_epochs',
+/** Per group and epoch: sum of the training bounds (for learning curves). */
+export const groupEpochs = sqliteTable(
+  'group_epochs',
   {
-    ...modelColumns,
+    ...groupColumns,
     epoch: integer('epoch').notNull(),
     boundSum: real('bound_sum').notNull(),
     n: integer('n').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.sweepId, t.layers, t.objective, t.k, t.latent, t.epoch] })],
+  (t) => [primaryKey({ columns: [t.sweepId, t.groupId, t.epoch] })],
 );
 
 /** Where and with what a sweep's trials ran: hosts, backends, code versions. */

@@ -1,4 +1,5 @@
 import {
+  configGroupId,
   type EpochMetrics,
   ERROR_TEXT_LIMITS,
   epochMetricsSchema,
@@ -40,7 +41,7 @@ export class TrialWrites {
     const p = sql.placeholder;
     return {
       modelOf: sqlite.prepare(
-        'select sweep_id as sweepId, layers, objective, k, latent, host, git_sha as gitSha from trials where id = ?',
+        'select sweep_id as sweepId, group_id as groupId, layers, objective, k, latent, host, git_sha as gitSha from trials where id = ?',
       ),
       started: db
         .update(trials)
@@ -160,6 +161,7 @@ export class TrialWrites {
             trainSize: t.config.trainSize,
             epochsTotal: totalEpochs(t.config.schedule),
             flops: t.flops,
+            groupId: configGroupId(t.config),
             queuedAt: now,
             updatedAt: now,
           }));

@@ -9,7 +9,10 @@ export function registerQuery(program: Command): void {
   program
     .command('query')
     .description('run one read-only SQL statement on the results DB (writes are refused)')
-    .argument('<sql>', 'e.g. "select objective, k, avg(test_nll) from trials join results on trial_id = id group by 1, 2"')
+    .argument(
+      '<sql>',
+      'e.g. "select objective, k, learningRate, avg(testNll), count(*) from results group by 1, 2, 3" (views: results, results_epochs; see the README)',
+    )
     .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
     .option('--timeout <duration>', 'stop the query after this long, e.g. 30s, 500ms, 2m', '30s')

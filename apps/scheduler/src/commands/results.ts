@@ -2,9 +2,10 @@ import { ValidationError } from '@iwae-sweep/core';
 import { parseSort, parseWhere } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { parseNumberFlag } from '../flags.ts';
-import { OUTPUT_FORMATS, type OutputFormat, render } from '../format-table.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../format-table.ts';
 import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
-import { resultColumns } from '../results-columns.ts';
+import { renderEpochs, renderResults } from '../results-columns.ts';
+import { parseGroupBy, renderGroups } from '../results-groups.ts';
 
 export function parseFormat(value: string): OutputFormat {
   if (!(OUTPUT_FORMATS as string[]).includes(value)) {
@@ -22,6 +23,8 @@ interface ResultsFlags {
   sort?: string;
   format: string;
   limit?: string;
+  groupBy?: string | true;
+  epochs?: boolean;
 }
 
 export function registerResults(program: Command): void {
@@ -39,15 +42,30 @@ export function registerResults(program: Command): void {
     .option('--sort <columns>', 'sort, e.g. "testNll" or "-k,testNll" (- for descending)')
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
     .option('--limit <n>', 'at most n rows')
+    .option(
+      '--group-by [fields]',
+      'mean ± sd and n of every metric per group of trials; fields comma-separated, or none for the whole config but the seed',
+    )
+    .option('--epochs', 'one row per epoch of each trial (long format) instead of one per trial')
     .action(async (flags: ResultsFlags) => {
       const format = parseFormat(flags.format);
       const where = parseWhere(flags.where);
       const sort = parseSort(flags.sort);
       const limit = flags.limit ? parseNumberFlag('--limit', flags.limit, { integer: true, min: 1 }) : undefined;
+      const groupBy = flags.groupBy !== undefined ? parseGroupBy(flags.groupBy) : undefined;
       await withDb(openExistingDb(flags.db), (db) => {
         if (flags.sweep) requireSweep(db, flags.sweep);
-        const rows = db.results({ sweepId: flags.sweep, where, sort, ...(limit ? { limit } : {}) });
-        process.stdout.write(render(format, rows, resultColumns(rows, { sweep: !flags.sweep })));
+        if (flags.epochs) {
+          const rows = db.epochResults({ sweepId: flags.sweep, where, ...(limit ? { limit } : {}) });
+          process.stdout.write(renderEpochs(format, rows));
+          return;
+        }
+        const rows = db.results({ sweepId: flags.sweep, where, sort, ...(groupBy ? {} : limit ? { limit } : {}) });
+        if (groupBy) {
+          process.stdout.write(renderGroups(format, rows, groupBy));
+          return;
+        }
+        process.stdout.write(renderResults(format, rows, { sweep: !flags.sweep }));
       });
     });
 }

@@ -4,13 +4,12 @@ import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';
 import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '../flags.ts';
-import { render } from '../format-table.ts';
 import { gitSha } from '../git-sha.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
 import { dbPath } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
-import { resultColumns } from '../results-columns.ts';
+import { renderResults } from '../results-columns.ts';
 import { BarDisplay, LineDisplay } from '../run-display.ts';
 import { RunLock } from '../run-lock.ts';
 
@@ -114,7 +113,7 @@ export function registerRun(program: Command): void {
               : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed in this run (${formatSeconds(summary.seconds)})`,
         );
         const rows = db.results({ sweepId: plan.sweepId });
-        process.stdout.write(render('table', rows, resultColumns(rows)));
+        process.stdout.write(renderResults('table', rows));
         if (summary.interrupted) process.exitCode = EXIT.interrupted;
         else if (rows.some((r) => r.status === 'failed')) process.exitCode = EXIT.failure;
       } finally {

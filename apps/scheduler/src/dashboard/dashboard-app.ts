@@ -11,9 +11,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { render } from '../format-table.ts';
 import { buildReportData } from '../report/report-data.ts';
-import { resultColumns } from '../results-columns.ts';
+import { renderResults } from '../results-columns.ts';
 import { controlSweep } from '../sweep-control.ts';
 import type { AllowedHosts } from './allowed-hosts.ts';
 import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from './dashboard-data.ts';
@@ -97,6 +96,8 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     return c.json({
       sweep: { ...sweepView(s, db.file), spec: report.sweep.spec },
       paperTable: report.paperTable,
+      // The trial table's extra columns: the config fields this sweep varies (learningRate…).
+      configColumns: report.varyingFields,
       boundCurves: report.boundCurves,
       learningCurves: report.learningCurves,
       totals: report.totals,
@@ -121,7 +122,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       'content-disposition',
       `attachment; filename="${id}.${format}"; filename*=UTF-8''${encodeURIComponent(id)}.${format}`,
     );
-    return c.body(render(format, rows, resultColumns(rows)), 200, {
+    return c.body(renderResults(format, rows), 200, {
       'content-type': format === 'csv' ? 'text/csv' : 'application/json',
     });
   });

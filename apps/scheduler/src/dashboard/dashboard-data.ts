@@ -1,5 +1,6 @@
 import {
   type Condition,
+  parseWhere,
   RESULT_COLUMNS,
   type ResultColumn,
   type ResultRow,
@@ -25,6 +26,8 @@ export const trialQuerySchema = z.object({
   layers: int.min(1).max(2).optional(),
   k: int.min(1).optional(),
   latent: int.min(1).optional(),
+  /** A `--where` expression over the results columns (every config field among them). */
+  where: z.string().max(500).optional(),
   sort: z.enum(Object.keys(RESULT_COLUMNS) as [ResultColumn, ...ResultColumn[]]).default('testNll'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   limit: int.min(1).max(1000).default(200),
@@ -39,6 +42,7 @@ export function trialPage(db: ResultsDb, sweepId: string, q: TrialQuery): { tota
     const value = q[f];
     if (value !== undefined) where.push({ column: f, op: '=', value });
   }
+  if (q.where) where.push(...parseWhere([q.where]));
   const query = { sweepId, where, sort: [{ column: q.sort, descending: q.dir === 'desc' }], limit: q.limit, offset: q.offset };
   return { total: db.countResults(query), rows: db.results(query) };
 }

@@ -21,14 +21,24 @@ const fmt = (v: number | null | undefined, digits = 2) =>
 
 function paperTableHtml(data: ReportData): string {
   // Rows: model (layers, latent) × K; columns: VAE and IWAE NLL and units, mean ± sd over seeds.
+  // One row per config group pair: groups that differ in more than model, K and objective (learning
+  // rate, width…) get rows of their own, labelled with those fields; they are never pooled.
   const rows = new Map<
     string,
-    { layers: number; latent: number; k: number; cells: Map<string, ReportData['paperTable'][number]> }
+    { layers: number; latent: number; k: number; distinct: string; cells: Map<string, ReportData['paperTable'][number]> }
   >();
   for (const r of data.paperTable) {
-    const key = `${r.layers}|${r.latent}|${r.k}`;
-    if (!rows.has(key)) rows.set(key, { layers: r.layers, latent: r.latent, k: r.k, cells: new Map() });
+    const distinct = Object.entries(r.distinct)
+      .map(([f, v]) => `${f}=${Array.isArray(v) ? v.join('+') : v}`)
+      .join(', ');
+    const key = `${r.layers}|${r.latent}|${r.k}|${distinct}`;
+    if (!rows.has(key)) rows.set(key, { layers: r.layers, latent: r.latent, k: r.k, distinct, cells: new Map() });
     rows.get(key)?.cells.set(r.objective, r);
+  }
+  // With K=1 the IWAE is the VAE (one trial, stored as vae): show it in both columns.
+  for (const row of rows.values()) {
+    const vae = row.cells.get('vae');
+    if (row.k === 1 && vae && !row.cells.has('iwae')) row.cells.set('iwae', vae);
   }
   const cell = (
     r: ReportData['paperTable'][number] | undefined,
@@ -46,10 +56,10 @@ function paperTableHtml(data: ReportData): string {
     return `<td class="num">${fmt(r.nllMean)}${sd}${refHtml}</td><td class="num">${escapeHtml(units)}${unitsSd}${ref ? `<span class="ref">paper ${ref.units}</span>` : ''}</td>`;
   };
   const body = [...rows.values()]
-    .sort((a, b) => a.layers - b.layers || a.latent - b.latent || a.k - b.k)
+    .sort((a, b) => a.layers - b.layers || a.latent - b.latent || a.k - b.k || a.distinct.localeCompare(b.distinct))
     .map(
       (r) =>
-        `<tr><td>${r.layers} layer${r.layers > 1 ? 's' : ''}${r.latent !== 50 ? `, ${r.latent} latents` : ''}</td><td class="num">${r.k}</td>` +
+        `<tr><td>${r.layers} layer${r.layers > 1 ? 's' : ''}${r.latent !== 50 ? `, ${r.latent} latents` : ''}${r.distinct ? `<br><span class="muted">${escapeHtml(r.distinct)}</span>` : ''}</td><td class="num">${r.k}</td>` +
         `${cell(r.cells.get('vae'), 'vae', r.layers, r.k, r.latent)}${cell(r.cells.get('iwae'), 'iwae', r.layers, r.k, r.latent)}` +
         `<td class="num">${Math.max(...[...r.cells.values()].map((c) => c.trials))}</td></tr>`,
     )

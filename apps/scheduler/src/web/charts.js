@@ -3,7 +3,13 @@
 (() => {
   const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
   const color = (i) => PALETTE[i % PALETTE.length];
-  const modelName = (m) => `${m.objective.toUpperCase()} ${m.layers}L K=${m.k}${m.latent !== 50 ? ` z=${m.latent}` : ''}`;
+  // The fields that tell a config group from the sweep's others (learningRate=0.0003…), if any.
+  const distinctName = (m) =>
+    Object.entries(m.distinct || {})
+      .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
+      .join('');
+  const modelName = (m) =>
+    `${m.objective.toUpperCase()} ${m.layers}L K=${m.k}${m.latent !== 50 ? ` z=${m.latent}` : ''}${distinctName(m)}`;
 
   /** Aligns series given as [{x, y}] points on one sorted x array (uPlot's data layout). */
   function align(seriesPoints) {
@@ -39,7 +45,7 @@
   function nllVsK(el, paperTable) {
     const groups = new Map();
     for (const r of paperTable) {
-      const key = `${r.objective.toUpperCase()} ${r.layers}L${r.latent !== 50 ? ` z=${r.latent}` : ''}`;
+      const key = `${r.objective.toUpperCase()} ${r.layers}L${r.latent !== 50 ? ` z=${r.latent}` : ''}${distinctName(r)}`;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push({ x: r.k, y: r.nllMean });
     }

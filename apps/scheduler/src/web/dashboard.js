@@ -108,25 +108,28 @@ ${sweeps
   <label>status <select name="status"><option value="">any</option>${['queued', 'running', 'done', 'failed', 'cancelled'].map((s) => `<option>${s}</option>`).join('')}</select></label>
   <label>objective <select name="objective"><option value="">any</option><option>vae</option><option>iwae</option></select></label>
   <label>layers <select name="layers"><option value="">any</option><option>1</option><option>2</option></select></label>
-  <label>K <input name="k" type="number" min="1"></label>
+  <label>k <input name="k" type="number" min="1"></label>
   <label>latent <input name="latent" type="number" min="1"></label>
+  <label>where <input name="where" id="filter-where" size="28" placeholder="learningRate<0.001 and seed=0"></label>
+  <span id="filter-error" class="muted"></span>
 </div>
 <table id="trials"><thead><tr>
   ${[
-    ['id', 'trial'],
-    ['status', 'status'],
-    ['objective', 'objective'],
-    ['layers', 'layers'],
-    ['k', 'K'],
-    ['latent', 'latent'],
-    ['seed', 'seed'],
-    ['epochs', 'epochs'],
-    ['bound', 'train bound'],
-    ['nll', 'test NLL'],
-    ['units', 'units'],
-    ['attempts', 'attempts'],
+    'trial',
+    'status',
+    'objective',
+    'layers',
+    'k',
+    'latent',
+    ...data.configColumns,
+    'seed',
+    'epochsDone',
+    'lastTrainBound',
+    'testNll',
+    'activeUnits',
+    'attempts',
   ]
-    .map(([k, l]) => `<th class="sortable" data-sort="${k}">${l}</th>`)
+    .map((k) => `<th class="sortable" data-sort="${esc(k)}">${esc(k)}</th>`)
     .join('')}<th>worker</th></tr></thead><tbody></tbody></table>
 <div class="pager" id="pager"></div>
 <h2>Learning curves <span class="muted small">(click rows to choose trials)</span></h2>
@@ -159,7 +162,7 @@ ${sweeps
     drawCards(data.sweep);
     const rowHtml = (t) =>
       `<td><a href="/trials/${encodeURIComponent(t.trial)}">${esc(String(t.trial).slice(0, 9))}…</a></td><td>${status(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${esc(t.objective)}</td>
-<td class="num">${esc(t.layers)}</td><td class="num">${esc(t.k)}</td><td class="num">${esc(t.latent)}</td><td class="num">${esc(t.seed)}</td><td class="num epochs">${esc(t.epochsDone)}/${esc(t.epochs)}</td>
+<td class="num">${esc(t.layers)}</td><td class="num">${esc(t.k)}</td><td class="num">${esc(t.latent)}</td>${data.configColumns.map((c) => `<td class="num" data-col="${esc(c)}">${esc(t.config?.[c] ?? '–')}</td>`).join('')}<td class="num">${esc(t.seed)}</td><td class="num epochs">${esc(t.epochsDone)}/${esc(t.epochs)}</td>
 <td class="num">${num(t.lastTrainBound)}</td><td class="num">${num(t.testNll)}</td><td class="num">${esc(t.activeUnitsPerLayer?.join('+') ?? '–')}</td><td class="num">${esc(t.attempts)}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
     function upsertRow(t) {
       state.rows.set(t.trial, t);
@@ -169,7 +172,15 @@ ${sweeps
     }
     async function loadTable() {
       const params = new URLSearchParams(Object.entries(state.query).filter(([, v]) => v !== '' && v !== undefined));
-      const page = await api(`/api/sweeps/${encodeURIComponent(id)}/trials?${params}`);
+      let page;
+      try {
+        page = await api(`/api/sweeps/${encodeURIComponent(id)}/trials?${params}`);
+        document.getElementById('filter-error').textContent = '';
+      } catch (err) {
+        // A bad filter (unknown column, no operator) says why, and the table stays as it was.
+        document.getElementById('filter-error').textContent = err.message;
+        return;
+      }
       tbody.innerHTML = page.rows
         .map((t) => `<tr data-id="${esc(t.trial)}" class="${state.selected.has(t.trial) ? 'selected' : ''}">${rowHtml(t)}</tr>`)
         .join('');

@@ -1,0 +1,3 @@
+DROP TABLE `model_bounds`;--> statement-breakpoint
+DROP TABLE `model_epochs`;--> statement-breakpoint
+DROP TABLE `model_stats`;
