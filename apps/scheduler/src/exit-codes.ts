@@ -5,7 +5,16 @@ import { CommanderError } from 'commander';
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** Typed errors that mean "the input was wrong" (exit 2), not "the work failed" (exit 1). */
-const USAGE_CODES = new Set(['spec_file', 'read_only', 'db_file', 'no_db', 'no_sweep', 'query_timeout', 'redis_url']);
+const USAGE_CODES = new Set([
+  'spec_changed',
+  'spec_file',
+  'read_only',
+  'db_file',
+  'no_db',
+  'no_sweep',
+  'query_timeout',
+  'redis_url',
+]);
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

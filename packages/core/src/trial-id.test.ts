@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.ts';
-import { normalizeTrialConfig } from './trial-config.ts';
-import { configGroupId, ID_NEUTRAL_DEFAULTS, trialId } from './trial-id.ts';
 import { expandSweep } from './expand-sweep.ts';
 import { sweepSpecFromObject } from './sweep-spec.ts';
+import { normalizeTrialConfig } from './trial-config.ts';
+import { configGroupId, ID_NEUTRAL_DEFAULTS, trialId } from './trial-id.ts';
 
 // Ids issued before the validation and optimiser fields existed (computed on main at 66a1a2e).
 // A trial stored then must keep its id, or re-running its sweep would train it again.

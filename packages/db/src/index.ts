@@ -1,6 +1,6 @@
 export * from './apply-trial-event.ts';
-export * from './db-file.ts';
 export * from './config-columns.ts';
+export * from './db-file.ts';
 export type * from './db-types.ts';
 export * from './errors.ts';
 export * from './filters.ts';

@@ -1,22 +1,33 @@
 import { IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
+import { dryRunText } from '../dry-run.ts';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
 import { addRedisFlags, openQueues, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
+import { checkSpecChange, specChange } from '../spec-change.ts';
 
 interface LaunchFlags extends RedisFlags, PlanFlags {
   db?: string;
   follow?: boolean;
+  extend?: boolean;
+  dryRun?: boolean;
 }
 
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
   const plan = loadPlan(specFile, overrides, flags);
+  const file = dbPath(flags.db);
+  if (flags.dryRun) {
+    process.stdout.write(dryRunText(plan, specChange(file, plan)));
+    return;
+  }
   // The Redis URL is checked before the DB is opened: a bad flag leaves the DB untouched.
   requireRedisUrl(flags);
-  const db = ResultsDb.open(dbPath(flags.db));
+  // `add` exists to extend a running sweep; `launch` must be told (--extend) when the spec changed.
+  checkSpecChange(file, plan, requireExisting || (flags.extend ?? false));
+  const db = ResultsDb.open(file);
   try {
     if (requireExisting && !db.getSweep(plan.sweepId)) {
       throw new IwaeSweepError('no_sweep', `sweep "${plan.sweepId}" does not exist in ${db.file}: use \`launch\` to start it`);
@@ -48,7 +59,9 @@ export function registerLaunch(program: Command): void {
         .description("queue a sweep's trials in Redis for workers on any machine (re-launching never duplicates work)"),
     )
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
-      .option('--follow', 'collect results here and show progress until the sweep ends'),
+      .option('--follow', 'collect results here and show progress until the sweep ends')
+      .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
+      .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)'),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, false));
 

@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
+import { dryRunText } from '../dry-run.ts';
 import { EXIT } from '../exit-codes.ts';
 import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '../flags.ts';
 import { gitSha } from '../git-sha.ts';
@@ -12,6 +13,7 @@ import { formatSeconds } from '../progress.ts';
 import { renderResults } from '../results-columns.ts';
 import { BarDisplay, LineDisplay } from '../run-display.ts';
 import { RunLock } from '../run-lock.ts';
+import { checkSpecChange, specChange } from '../spec-change.ts';
 
 interface RunFlags extends PlanFlags {
   db?: string;
@@ -22,6 +24,8 @@ interface RunFlags extends PlanFlags {
   keepCheckpoints?: boolean;
   retryFailed: boolean;
   progress: string;
+  extend?: boolean;
+  dryRun?: boolean;
 }
 
 const PROGRESS_STYLES = ['auto', 'bars', 'lines'] as const;
@@ -40,6 +44,8 @@ export function registerRun(program: Command): void {
     .option('--keep-checkpoints', 'keep the checkpoints of finished trials')
     .option('--no-retry-failed', 'leave trials that failed in an earlier run alone')
     .option('--progress <style>', 'bars (terminal), lines, or auto', 'auto')
+    .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
+    .option('--dry-run', 'list the trials this would add and their estimated cost, and stop')
     .action(async (specFile: string, overrides: string[], flags: RunFlags) => {
       const plan = loadPlan(specFile, overrides, flags);
       const progress = parseChoiceFlag('--progress', flags.progress, PROGRESS_STYLES);
@@ -49,6 +55,11 @@ export function registerRun(program: Command): void {
       const maxAttempts = parseNumberFlag('--max-attempts', flags.maxAttempts, { integer: true, min: 1 });
       const backend = flags.backend ? parseBackendFlag(flags.backend) : plan.spec.backend;
       const file = dbPath(flags.db);
+      if (flags.dryRun) {
+        process.stdout.write(dryRunText(plan, specChange(file, plan)));
+        return;
+      }
+      checkSpecChange(file, plan, flags.extend ?? false);
       const artifactsDir = resolve(flags.artifacts ?? join(dirname(file), '.iwae-sweep'));
       const db = ResultsDb.open(file);
       const lock = RunLock.acquire(file, plan.sweepId);
