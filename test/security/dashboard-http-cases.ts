@@ -196,8 +196,8 @@ export function hostileCases(token: string, trialId: () => string): Case[] {
       method: 'POST',
       path: '/api/sweeps/__proto__/cancel',
       headers: action,
-      status: 400,
-      message: /no sweep \\"__proto__\\"/,
+      status: 404,
+      message: /^\{"error":"no sweep \\"__proto__\\""\}$/,
     },
     {
       name: 'action with the token but no header',

@@ -199,7 +199,10 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   app.post('/api/sweeps/:id/:action', async (c) => {
     const action = actionSchema.safeParse(c.req.param('action'));
     if (!action.success) return c.json({ error: 'action: cancel, pause or resume' }, 400);
-    const message = await controlSweep(db, queues, c.req.param('id'), action.data);
+    // Answered here so that the browser is not told where the DB file lives.
+    const id = c.req.param('id');
+    if (!db.sweepSummaries(id)[0]) return c.json({ error: `no sweep "${id}"` }, 404);
+    const message = await controlSweep(db, queues, id, action.data);
     return c.json({ ok: true, message });
   });
 
