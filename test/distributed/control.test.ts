@@ -135,7 +135,7 @@ describe('bad input and bad connections', () => {
     cleanups.push(() => redis.stop());
     const out = await runCli(['worker', '--redis', `redis://:wrong-password@127.0.0.1:${redis.port}`]);
     expect(out.code).toBe(78);
-    expect(out.stderr).toMatch(/cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: authentication failed/);
+    expect(out.stderr).toMatch(/cannot use Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: authentication failed/);
     expect(out.stderr).not.toContain('wrong-password');
   });
 
