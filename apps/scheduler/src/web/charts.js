@@ -2,7 +2,17 @@
 // Plain browser JavaScript: the report inlines it, the dashboard serves it.
 (() => {
   const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
-  const color = (i) => PALETTE[i % PALETTE.length];
+  // One colour per series name for the whole page, in order of first use: the same model keeps
+  // its colour in every chart (by position it would change with each chart's order).
+  const colors = new Map();
+  const colorOf = (name) => {
+    if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length]);
+    return colors.get(name);
+  };
+  // Legend values: blank until the cursor is on a point (uPlot's default shows "--").
+  const legendValue = (digits) => (_u, v) => (v == null ? '' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
+  // Epochs are whole numbers: ticks at 1, 2, 5, 10… (uPlot's default steps give 1.25).
+  const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
   // The fields that tell a config group from the sweep's others (learningRate=0.0003…), if any.
   const distinctName = (m) =>
     Object.entries(m.distinct || {})
@@ -23,7 +33,7 @@
     return [xs, ...ys];
   }
 
-  function plot(el, { title, xLabel, yLabel, logX, series, data, height }) {
+  function plot(el, { title, xLabel, yLabel, logX, integerX, series, data, height }) {
     el.innerHTML = '';
     const width = Math.max(320, Math.min(el.clientWidth || 760, 980));
     return new uPlot(
@@ -32,9 +42,12 @@
         width,
         height: height || 320,
         scales: { x: logX ? { time: false, distr: 3 } : { time: false } },
-        axes: [{ label: xLabel }, { label: yLabel, size: 70 }],
+        axes: [
+          integerX ? { label: xLabel, incrs: INTEGER_STEPS, values: (_u, ticks) => ticks.map(String) } : { label: xLabel },
+          { label: yLabel, size: 70 },
+        ],
         legend: { live: true },
-        series: [{ label: xLabel }, ...series],
+        series: [{ label: xLabel, value: legendValue(0) }, ...series.map((s) => ({ value: legendValue(2), ...s }))],
       },
       data,
       el,
@@ -57,7 +70,7 @@
       yLabel: 'nats',
       logX: true,
       data,
-      series: names.map((n, i) => ({ label: n, stroke: color(i), width: 2, spanGaps: true, points: { size: 7 } })),
+      series: names.map((n) => ({ label: n, stroke: colorOf(n), width: 2, spanGaps: true, points: { size: 7 } })),
     });
   }
 
@@ -72,15 +85,15 @@
     const fitSeries = shown.map((c) => (c.fit ? grid.map((k) => ({ x: k, y: c.fit.a - c.fit.b / k })) : []));
     const data = align([...pointSeries, ...fitSeries]);
     const series = [
-      ...shown.map((c, i) => ({
+      ...shown.map((c) => ({
         label: modelName(c),
-        stroke: color(i),
+        stroke: colorOf(modelName(c)),
         width: 0,
-        points: { show: true, size: 8, fill: color(i) },
+        points: { show: true, size: 8, fill: colorOf(modelName(c)) },
       })),
-      ...shown.map((c, i) => ({
+      ...shown.map((c) => ({
         label: c.fit ? `fit a=${c.fit.a.toFixed(2)} b=${c.fit.b.toFixed(2)}` : 'no fit',
-        stroke: color(i),
+        stroke: colorOf(modelName(c)),
         width: 1.5,
         dash: [6, 4],
         spanGaps: true,
@@ -106,10 +119,11 @@
       xLabel: 'epoch',
       yLabel: 'nats',
       logX: false,
+      integerX: true,
       data,
-      series: curves.map((c, i) => ({ label: modelName(c), stroke: color(i), width: 1.5, spanGaps: true, points: { size: 4 } })),
+      series: curves.map((c) => ({ label: modelName(c), stroke: colorOf(modelName(c)), width: 1.5, spanGaps: true, points: { size: 4 } })),
     });
   }
 
-  window.IwaeCharts = { nllVsK, boundVsK, learningCurves, align, modelName };
+  window.IwaeCharts = { nllVsK, boundVsK, learningCurves, align, modelName, colorOf, INTEGER_STEPS };
 })();
