@@ -1,7 +1,7 @@
-import type { TrialConfig, TrialResult } from '@iwae-sweep/core';
+import type { EpochMetrics, TrialConfig, TrialResult } from '@iwae-sweep/core';
 import { eq, sql } from 'drizzle-orm';
 import type { DbConnection } from './connection.ts';
-import type { ModelOf, PaperTableRow, SweepRunInfo } from './db-types.ts';
+import type { GroupEpochRow, ModelOf, PaperTableRow, SweepRunInfo } from './db-types.ts';
 import { groupBounds, groupEpochs, groupStats, sweepRuns } from './schema.ts';
 import { decodeTrialConfig } from './trial-config-codec.ts';
 
@@ -28,10 +28,28 @@ export class Aggregates {
     return {
       groupEpoch: db
         .insert(groupEpochs)
-        .values({ ...groupKey, epoch: p('epoch'), boundSum: p('bound'), n: 1 })
+        .values({
+          ...groupKey,
+          epoch: p('epoch'),
+          boundSum: p('bound'),
+          n: 1,
+          elboSum: p('elbo'),
+          iwaeSum: p('iwae'),
+          trainN: p('trainN'),
+          validationSum: p('validation'),
+          validationN: p('validationN'),
+        })
         .onConflictDoUpdate({
           target: [groupEpochs.sweepId, groupEpochs.groupId, groupEpochs.epoch],
-          set: { boundSum: sql`${groupEpochs.boundSum} + ${p('bound')}`, n: sql`${groupEpochs.n} + 1` },
+          set: {
+            boundSum: sql`${groupEpochs.boundSum} + ${p('bound')}`,
+            n: sql`${groupEpochs.n} + 1`,
+            elboSum: sql`${groupEpochs.elboSum} + ${p('elbo')}`,
+            iwaeSum: sql`${groupEpochs.iwaeSum} + ${p('iwae')}`,
+            trainN: sql`${groupEpochs.trainN} + ${p('trainN')}`,
+            validationSum: sql`${groupEpochs.validationSum} + ${p('validation')}`,
+            validationN: sql`${groupEpochs.validationN} + ${p('validationN')}`,
+          },
         })
         .prepare(),
       groupStat: db
@@ -51,6 +69,10 @@ export class Aggregates {
           units2Sum: p('units2'),
           trainSeconds: p('trainSeconds'),
           evalSeconds: p('evalSeconds'),
+          jackknifeSum: p('jackknife'),
+          essMeanSum: p('essMean'),
+          essMedianSum: p('essMedian'),
+          estimatesN: p('estimatesN'),
         })
         .onConflictDoUpdate({
           target: [groupStats.sweepId, groupStats.groupId],
@@ -64,6 +86,10 @@ export class Aggregates {
             units2Sum: sql`${groupStats.units2Sum} + ${p('units2')}`,
             trainSeconds: sql`${groupStats.trainSeconds} + ${p('trainSeconds')}`,
             evalSeconds: sql`${groupStats.evalSeconds} + ${p('evalSeconds')}`,
+            jackknifeSum: sql`${groupStats.jackknifeSum} + ${p('jackknife')}`,
+            essMeanSum: sql`${groupStats.essMeanSum} + ${p('essMean')}`,
+            essMedianSum: sql`${groupStats.essMedianSum} + ${p('essMedian')}`,
+            estimatesN: sql`${groupStats.estimatesN} + ${p('estimatesN')}`,
           },
         })
         .prepare(),
@@ -84,8 +110,20 @@ export class Aggregates {
   }
 
   /** A new epoch of a trial of this group (call inside the writer's transaction). */
-  addEpoch(model: ModelOf, epoch: number, bound: number): void {
-    this.st.groupEpoch.run({ sweepId: model.sweepId, groupId: model.groupId, epoch, bound });
+  addEpoch(model: ModelOf, m: EpochMetrics): void {
+    // Epochs from before both training bounds (or without validation) add to the sums with n 0.
+    const both = m.trainElbo !== undefined && m.trainIwae !== undefined;
+    this.st.groupEpoch.run({
+      sweepId: model.sweepId,
+      groupId: model.groupId,
+      epoch: m.epoch,
+      bound: m.trainBound,
+      elbo: both ? m.trainElbo : 0,
+      iwae: both ? m.trainIwae : 0,
+      trainN: both ? 1 : 0,
+      validation: m.validationBound ?? 0,
+      validationN: m.validationBound === undefined ? 0 : 1,
+    });
   }
 
   /** A new result of a trial of this group (call inside the writer's transaction). */
@@ -107,6 +145,9 @@ export class Aggregates {
       units2: u[1] ?? 0,
       trainSeconds: r.trainSeconds,
       evalSeconds: r.evalSeconds,
+      ...(r.testJackknife !== undefined && r.testEssMean !== undefined && r.testEssMedian !== undefined
+        ? { jackknife: r.testJackknife, essMean: r.testEssMean, essMedian: r.testEssMedian, estimatesN: 1 }
+        : { jackknife: 0, essMean: 0, essMedian: 0, estimatesN: 0 }),
     });
     this.st.groupBound.run({ ...key, evalK: r.evalK, bound: r.testBound });
     for (const [kk, bound] of Object.entries(r.testBoundsByK)) this.st.groupBound.run({ ...key, evalK: Number(kk), bound });
@@ -125,11 +166,14 @@ export class Aggregates {
     sqlite
       .prepare(
         `insert into group_stats (sweep_id, group_id, layers, objective, k, latent, trials, nll_sum, nll_sq, units_sum, units_sq,
-                                  units1_sum, units2_sum, train_seconds, eval_seconds)
+                                  units1_sum, units2_sum, train_seconds, eval_seconds,
+                                  jackknife_sum, ess_mean_sum, ess_median_sum, estimates_n)
          select sweep_id, group_id, min(layers), min(objective), min(k), min(latent), count(*), sum(test_nll), sum(test_nll * test_nll),
                 sum(active_units), sum(active_units * active_units),
                 sum(coalesce(json_extract(active_units_per_layer, '$[0]'), 0)), sum(coalesce(json_extract(active_units_per_layer, '$[1]'), 0)),
-                sum(train_seconds), sum(eval_seconds)
+                sum(train_seconds), sum(eval_seconds),
+                coalesce(sum(test_jackknife), 0), coalesce(sum(test_ess_mean), 0), coalesce(sum(test_ess_median), 0),
+                count(test_jackknife)
            from trials where sweep_id = ? and result_recorded_at is not null group by group_id`,
       )
       .run(sweepId);
@@ -146,8 +190,10 @@ export class Aggregates {
       .run({ sweepId });
     sqlite
       .prepare(
-        `insert into group_epochs (sweep_id, group_id, epoch, bound_sum, n)
-         select t.sweep_id, t.group_id, e.epoch, sum(e.train_bound), count(*)
+        `insert into group_epochs (sweep_id, group_id, epoch, bound_sum, n, elbo_sum, iwae_sum, train_n, validation_sum, validation_n)
+         select t.sweep_id, t.group_id, e.epoch, sum(e.train_bound), count(*),
+                coalesce(sum(e.train_elbo), 0), coalesce(sum(e.train_iwae), 0), count(e.train_elbo),
+                coalesce(sum(e.validation_bound), 0), count(e.validation_bound)
            from epochs e join trials t on t.id = e.trial_id where t.sweep_id = ? group by t.group_id, e.epoch`,
       )
       .run(sweepId);
@@ -173,6 +219,9 @@ export class Aggregates {
         unitsMean: m.unitsSum / m.trials,
         unitsSd: sd(m.unitsSum, m.unitsSq, m.trials),
         unitsPerLayerMean: (m.layers === 1 ? [m.units1Sum] : [m.units1Sum, m.units2Sum]).map((u) => u / m.trials),
+        jackknifeMean: m.estimatesN > 0 ? m.jackknifeSum / m.estimatesN : null,
+        essMeanMean: m.estimatesN > 0 ? m.essMeanSum / m.estimatesN : null,
+        essMedianMean: m.estimatesN > 0 ? m.essMedianSum / m.estimatesN : null,
       }))
       .sort(
         (a, b) =>
@@ -194,14 +243,26 @@ export class Aggregates {
       .map((b) => ({ groupId: b.groupId, evalK: b.evalK, bound: b.boundSum / b.n }));
   }
 
-  /** Per group, the mean training bound at each epoch (over the trials that reached it). */
-  groupEpochs(sweepId: string): { groupId: string; epoch: number; bound: number; trials: number }[] {
+  /**
+   * Per group, the mean at each epoch (over the trials that reached it and recorded the figure)
+   * of the training objective, both training bounds, and the validation bound.
+   */
+  groupEpochs(sweepId: string): GroupEpochRow[] {
+    const mean = (sum: number, n: number) => (n > 0 ? sum / n : null);
     return this.conn.db
       .select()
       .from(groupEpochs)
       .where(eq(groupEpochs.sweepId, sweepId))
       .all()
-      .map((e) => ({ groupId: e.groupId, epoch: e.epoch, bound: e.boundSum / e.n, trials: e.n }));
+      .map((e) => ({
+        groupId: e.groupId,
+        epoch: e.epoch,
+        bound: e.boundSum / e.n,
+        trials: e.n,
+        trainElbo: mean(e.elboSum, e.trainN),
+        trainIwae: mean(e.iwaeSum, e.trainN),
+        validationBound: mean(e.validationSum, e.validationN),
+      }));
   }
 
   /** Each config group of a sweep with its config (the seed left out) and its number of trials. */

@@ -108,6 +108,26 @@ export interface PaperTableRow {
   unitsSd: number | null;
   /** Active units per layer, averaged over seeds ("20+6" style), data side first. */
   unitsPerLayerMean: number[];
+  /** Mean over seeds of the jackknife estimate of log p(x) (not a bound); null if none recorded it. */
+  jackknifeMean: number | null;
+  /** Mean over seeds of the per-trial mean and median effective sample size of the evalK weights. */
+  essMeanMean: number | null;
+  essMedianMean: number | null;
+}
+
+/** A config group's means at one epoch: nulls where no trial recorded the figure. */
+export interface GroupEpochRow {
+  groupId: string;
+  epoch: number;
+  /** The training objective (as trained: ELBO estimate for vae, L_K for iwae). */
+  bound: number;
+  trials: number;
+  /** "train ELBO (L_1 est.)". */
+  trainElbo: number | null;
+  /** "train L_K" at the trial's K. */
+  trainIwae: number | null;
+  /** L_validationK on the held-out images. */
+  validationBound: number | null;
 }
 
 export interface SweepRunInfo {

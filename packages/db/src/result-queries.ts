@@ -120,7 +120,8 @@ export class ResultQueries {
   epochsOfSweep(sweepId: string): EpochRow[] {
     return this.conn.sqlite
       .prepare(
-        `select e.trial_id as trialId, e.epoch, e.train_bound as trainBound, e.seconds,
+        `select e.trial_id as trialId, e.epoch, e.train_bound as trainBound, e.train_elbo as trainElbo,
+                e.train_iwae as trainIwae, e.validation_bound as validationBound, e.seconds,
                 e.examples_per_second as examplesPerSecond, e.learning_rate as learningRate, e.recorded_at as recordedAt
            from epochs e join trials t on t.id = e.trial_id
           where t.sweep_id = ? order by e.trial_id, e.epoch`,

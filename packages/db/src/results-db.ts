@@ -7,6 +7,7 @@ import type { ConfigValue } from './config-columns.ts';
 import { DbConnection } from './connection.ts';
 import type {
   EpochRow,
+  GroupEpochRow,
   PaperTableRow,
   ResultRow,
   ResultsQuery,
@@ -147,7 +148,7 @@ export class ResultsDb {
   groupBounds(sweepId: string): { groupId: string; evalK: number; bound: number }[] {
     return this.aggregates.groupBounds(sweepId);
   }
-  groupEpochs(sweepId: string): { groupId: string; epoch: number; bound: number; trials: number }[] {
+  groupEpochs(sweepId: string): GroupEpochRow[] {
     return this.aggregates.groupEpochs(sweepId);
   }
   groups(sweepId: string): { groupId: string; config: Omit<TrialConfig, 'seed'>; trials: number }[] {

@@ -72,6 +72,13 @@ export const trials = sqliteTable(
     activeUnitsPerLayer: text('active_units_per_layer'),
     /** JSON object k → test L_k for the extra k values: {"1":-92.1,"5":-89.7}. */
     testBounds: text('test_bounds'),
+    /** Jackknife estimate of log p(x) from the evalK log weights (an estimate, not a bound). */
+    testJackknife: real('test_jackknife'),
+    /** Effective sample size (Σw)²/Σw² of the evalK weights: mean and median over test images. */
+    testEssMean: real('test_ess_mean'),
+    testEssMedian: real('test_ess_median'),
+    /** JSON RuntimeInfo: tfjs and backend versions, wasm SIMD/threads, kernel digest. */
+    runtime: text('runtime'),
     examplesPerSecond: real('examples_per_second'),
     trainSeconds: real('train_seconds'),
     evalSeconds: real('eval_seconds'),
@@ -118,7 +125,14 @@ export const epochs = sqliteTable(
       .notNull()
       .references(() => trials.id),
     epoch: integer('epoch').notNull(),
+    /** The training objective (ELBO estimate for vae, L_K for iwae); see the two below. */
     trainBound: real('train_bound').notNull(),
+    /** "train ELBO (L_1 est.)": mean_k log w over the epoch. Null on epochs recorded before it existed. */
+    trainElbo: real('train_elbo'),
+    /** "train L_K": logsumexp_k log w − log K over the epoch, K = the trial's k. */
+    trainIwae: real('train_iwae'),
+    /** L_validationK on the held-out images after the epoch (null without validation). */
+    validationBound: real('validation_bound'),
     seconds: real('seconds').notNull(),
     examplesPerSecond: real('examples_per_second').notNull(),
     learningRate: real('learning_rate').notNull(),
@@ -158,6 +172,11 @@ export const groupStats = sqliteTable(
     units2Sum: real('units2_sum').notNull(),
     trainSeconds: real('train_seconds').notNull(),
     evalSeconds: real('eval_seconds').notNull(),
+    /** Sums over the finished trials that recorded them (estimatesN of them): jackknife and ESS. */
+    jackknifeSum: real('jackknife_sum').notNull().default(0),
+    essMeanSum: real('ess_mean_sum').notNull().default(0),
+    essMedianSum: real('ess_median_sum').notNull().default(0),
+    estimatesN: integer('estimates_n').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.sweepId, t.groupId] })],
 );
@@ -182,6 +201,12 @@ export const groupEpochs = sqliteTable(
     epoch: integer('epoch').notNull(),
     boundSum: real('bound_sum').notNull(),
     n: integer('n').notNull(),
+    /** Sums of both training bounds over the trials whose epoch recorded them (trainN of them). */
+    elboSum: real('elbo_sum').notNull().default(0),
+    iwaeSum: real('iwae_sum').notNull().default(0),
+    trainN: integer('train_n').notNull().default(0),
+    validationSum: real('validation_sum').notNull().default(0),
+    validationN: integer('validation_n').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.sweepId, t.groupId, t.epoch] })],
 );

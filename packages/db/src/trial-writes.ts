@@ -76,6 +76,9 @@ export class TrialWrites {
           trialId: p('trialId'),
           epoch: p('epoch'),
           trainBound: p('trainBound'),
+          trainElbo: p('trainElbo'),
+          trainIwae: p('trainIwae'),
+          validationBound: p('validationBound'),
           seconds: p('seconds'),
           examplesPerSecond: p('examplesPerSecond'),
           learningRate: p('learningRate'),
@@ -207,10 +210,18 @@ export class TrialWrites {
   }
 
   private insertEpoch(trialId: string, model: ModelOf, m: EpochMetrics, now: number): boolean {
-    const inserted = this.st.insertEpoch.run({ trialId, ...m, now }).changes > 0;
+    const inserted =
+      this.st.insertEpoch.run({
+        trialId,
+        ...m,
+        trainElbo: m.trainElbo ?? null,
+        trainIwae: m.trainIwae ?? null,
+        validationBound: m.validationBound ?? null,
+        now,
+      }).changes > 0;
     if (inserted) {
       this.st.epochProgress.run({ id: trialId, epoch: m.epoch, trainBound: m.trainBound, now });
-      this.aggregates.addEpoch(model, m.epoch, m.trainBound);
+      this.aggregates.addEpoch(model, m);
     }
     return inserted;
   }
@@ -237,6 +248,10 @@ export class TrialWrites {
               activeUnits: r.activeUnits,
               activeUnitsPerLayer: JSON.stringify(r.activeUnitsPerLayer),
               testBounds: JSON.stringify(r.testBoundsByK),
+              testJackknife: r.testJackknife ?? null,
+              testEssMean: r.testEssMean ?? null,
+              testEssMedian: r.testEssMedian ?? null,
+              runtime: r.runtime ? JSON.stringify(r.runtime) : null,
               examplesPerSecond: r.examplesPerSecond,
               trainSeconds: r.trainSeconds,
               evalSeconds: r.evalSeconds,

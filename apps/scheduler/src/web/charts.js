@@ -121,7 +121,13 @@
       logX: false,
       integerX: true,
       data,
-      series: curves.map((c) => ({ label: modelName(c), stroke: colorOf(modelName(c)), width: 1.5, spanGaps: true, points: { size: 4 } })),
+      series: curves.map((c) => ({
+        label: modelName(c),
+        stroke: colorOf(modelName(c)),
+        width: 1.5,
+        spanGaps: true,
+        points: { size: 4 },
+      })),
     });
   }
 
