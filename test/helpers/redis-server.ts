@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { makeServerCertificates, type TlsFiles } from './tls-certs.ts';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -21,6 +22,8 @@ export interface OwnRedisOptions {
   /** Append-only file with fsync on every write: nothing acknowledged is lost on a crash. */
   aof?: boolean;
   password?: string;
+  /** TLS only (no plaintext port), with a CA and server certificate made for this server. */
+  tls?: boolean;
 }
 
 /**
@@ -30,11 +33,15 @@ export interface OwnRedisOptions {
 export class OwnRedis {
   private proc: ChildProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'iwae-redis-'));
+  /** The certificates, when TLS: `tlsFiles.ca` is what clients pass as --redis-ca. */
+  readonly tlsFiles: TlsFiles | undefined;
 
   private constructor(
     readonly port: number,
     private readonly opts: OwnRedisOptions,
-  ) {}
+  ) {
+    this.tlsFiles = opts.tls ? makeServerCertificates(this.dir) : undefined;
+  }
 
   static async start(opts: OwnRedisOptions = {}): Promise<OwnRedis> {
     const r = new OwnRedis(await freePort(), opts);
@@ -43,13 +50,33 @@ export class OwnRedis {
   }
 
   get url(): string {
-    return `redis://${this.opts.password ? `:${this.opts.password}@` : ''}127.0.0.1:${this.port}`;
+    return this.urlVia(this.port);
+  }
+
+  /** The URL of this server reached on another port (a proxy in front of it). */
+  urlVia(port: number): string {
+    const scheme = this.tlsFiles ? 'rediss' : 'redis';
+    return `${scheme}://${this.opts.password ? `:${this.opts.password}@` : ''}127.0.0.1:${port}`;
+  }
+
+  /** ioredis options for a direct (admin) client of this server. */
+  clientOptions(): RedisOptions {
+    return {
+      port: this.port,
+      host: '127.0.0.1',
+      ...(this.opts.password ? { password: this.opts.password } : {}),
+      ...(this.tlsFiles ? { tls: { ca: readFileSync(this.tlsFiles.ca) } } : {}),
+    };
   }
 
   private async launch(): Promise<void> {
+    const t = this.tlsFiles;
+    const listen = t
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.cert, '--tls-key-file', t.key]
+      : ['--port', String(this.port)];
     const args = [
-      '--port',
-      String(this.port),
+      ...listen,
+      ...(t ? ['--tls-ca-cert-file', t.ca, '--tls-auth-clients', 'no'] : []),
       '--bind',
       '127.0.0.1',
       '--dir',
@@ -64,13 +91,7 @@ export class OwnRedis {
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const client = new Redis({
-        port: this.port,
-        host: '127.0.0.1',
-        password: this.opts.password,
-        lazyConnect: true,
-        retryStrategy: () => null,
-      });
+      const client = new Redis({ ...this.clientOptions(), lazyConnect: true, retryStrategy: () => null });
       client.on('error', () => undefined);
       try {
         await client.connect();

@@ -1,13 +1,7 @@
 import type { TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
 import { applyTrialEvent, type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
-import {
-  connectionOptions,
-  JobPayloadError,
-  QUEUE_NAMES,
-  readTrialEvent,
-  resultEventJobId,
-  type SweepQueues,
-} from '@iwae-sweep/queue';
+import { JobPayloadError, QUEUE_NAMES, readTrialEvent, resultEventJobId, type SweepQueues } from '@iwae-sweep/queue';
+import { type AnyLog, asLevelLog, type LevelLog } from '@iwae-sweep/worker';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 
 export interface CollectorOptions {
@@ -15,7 +9,8 @@ export interface CollectorOptions {
   queues: SweepQueues;
   /** Reconcile the DB with Redis this often (and once at start). */
   reconcileEveryMs?: number;
-  log?: (line: string) => void;
+  /** Plain lines (a progress display), or a leveled service log (`serve`). */
+  log?: AnyLog;
   /** Called after each event is written (progress displays). */
   onEvent?: (event: TrialEventRecord) => void;
 }
@@ -29,25 +24,28 @@ export interface CollectorOptions {
 export class Collector {
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly log: (line: string) => void;
+  private readonly log: LevelLog;
 
   constructor(private readonly opts: CollectorOptions) {
-    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.log = asLevelLog(opts.log);
   }
 
   async start(): Promise<void> {
     await this.reconcile();
     const { queues } = this.opts;
     this.worker = new Worker(QUEUE_NAMES.results, (job) => this.process(job), {
-      connection: connectionOptions(queues.url, 'worker'),
+      connection: queues.connection('worker'),
       prefix: queues.prefix,
       // One writer, in order: SQLite has one writer anyway, and events of a trial stay ordered.
       concurrency: 1,
       name: 'collector',
     });
-    this.worker.on('error', (err) => this.log(`collector: ${err.message}`));
+    this.worker.on('error', (err) => this.log.error(`collector: ${err.message}`));
     const every = this.opts.reconcileEveryMs ?? 60_000;
-    this.timer = setInterval(() => void this.reconcile().catch((err) => this.log(`reconcile: ${(err as Error).message}`)), every);
+    this.timer = setInterval(
+      () => void this.reconcile().catch((err) => this.log.error(`reconcile: ${(err as Error).message}`)),
+      every,
+    );
     this.timer.unref();
   }
 
@@ -64,6 +62,13 @@ export class Collector {
       if (err instanceof JobPayloadError) throw new UnrecoverableError(err.message);
       throw err;
     }
+    if (await this.fromStaleRun(event)) {
+      this.log.warn(
+        { trial: event.event.trialId, worker: event.workerId },
+        `ignored a ${event.event.type} event of trial ${event.event.trialId} from ${event.workerId}: that run lost its lock to another`,
+      );
+      return;
+    }
     try {
       applyTrialEvent(this.opts.db, event);
     } catch (err) {
@@ -71,7 +76,51 @@ export class Collector {
       if (err instanceof UnknownEntityError) throw new UnrecoverableError(err.message);
       throw err;
     }
+    this.logEvent(event);
     this.opts.onEvent?.(event);
+  }
+
+  /**
+   * Whether the event comes from a run that has lost its trial to another run (a worker frozen or
+   * cut off past its lock, now awake): another run holds the trial's lock. Its epochs and result
+   * would be the same numbers (training is deterministic), but its status changes (started,
+   * failed, cancelled) would overwrite the live run's: every event of such a run is dropped, and
+   * the live run reports the epochs it restored again.
+   */
+  private async fromStaleRun(record: TrialEventRecord): Promise<boolean> {
+    if (!record.run) return false;
+    const { queues } = this.opts;
+    const holder = await queues.redis.get(queues.keys.trialLock(record.event.trialId));
+    return holder !== null && holder !== record.run;
+  }
+
+  /** Trial lifecycle in the service log: start, finish (and resume), failure, cancel. */
+  private logEvent(record: TrialEventRecord): void {
+    const e = record.event;
+    const at = { trial: e.trialId, sweep: record.sweepId, worker: record.workerId, attempt: record.attempt };
+    switch (e.type) {
+      case 'started':
+        this.log.info(at, `trial ${e.trialId} started on ${e.host ?? record.workerId} (attempt ${record.attempt})`);
+        break;
+      case 'result': {
+        const resumed = e.result.resumedFromEpoch > 0 ? `, resumed from epoch ${e.result.resumedFromEpoch}` : '';
+        this.log.info(at, `trial ${e.trialId} done: test NLL ${e.result.testNll.toFixed(2)}${resumed}`);
+        break;
+      }
+      case 'failed':
+        if (e.final) this.log.error(at, `trial ${e.trialId} failed for good: ${e.error.message}`);
+        else this.log.warn(at, `trial ${e.trialId} failed (attempt ${record.attempt}, will retry): ${e.error.message}`);
+        break;
+      case 'cancelled':
+        this.log.info(at, `trial ${e.trialId} cancelled after ${e.completedEpochs} epoch(s)`);
+        break;
+      case 'epoch':
+        this.log.debug(at, `trial ${e.trialId} epoch ${e.metrics.epoch}/${e.totalEpochs}`);
+        break;
+      case 'phase':
+        this.log.debug(at, `trial ${e.trialId} ${e.phase}`);
+        break;
+    }
   }
 
   /**
@@ -116,7 +165,7 @@ export class Collector {
       }
     }
     if (out.recorded + out.failed + out.requeued > 0) {
-      this.log(
+      this.log.info(
         `reconciled with Redis: ${out.recorded} result(s) recorded, ${out.failed} failure(s), ${out.requeued} trial(s) re-queued`,
       );
     }

@@ -12,6 +12,9 @@ const envSchema = z.object({
   // Checked by `serve` with the same rule as --token (dashboard/token-rule.ts), which never
   // repeats a secret in its error.
   IWAE_SWEEP_TOKEN: z.string().optional(),
+  IWAE_SWEEP_REDIS_CA: z.string().min(1).optional(),
+  /** Level of the services' logs (worker, serve). */
+  IWAE_SWEEP_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -1,11 +1,12 @@
 import { ValidationError } from '@iwae-sweep/core';
-import { DEFAULT_PREFIX, redactUrl, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
+import { DEFAULT_PREFIX, type RedisTls, readRedisCa, redactUrl, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
 import { env } from './env.ts';
 
 export interface RedisFlags {
   redis?: string;
   prefix?: string;
+  redisCa?: string;
 }
 
 export function addRedisFlags(cmd: Command, required: boolean): Command {
@@ -14,7 +15,11 @@ export function addRedisFlags(cmd: Command, required: boolean): Command {
       '--redis <url>',
       `Redis URL, redis://[:password@]host:port[/db] or rediss:// (default: $IWAE_SWEEP_REDIS_URL)${required ? '' : '; without it, local mode'}`,
     )
-    .option('--prefix <name>', `namespace of the queues in Redis (default: $IWAE_SWEEP_PREFIX or ${DEFAULT_PREFIX})`);
+    .option('--prefix <name>', `namespace of the queues in Redis (default: $IWAE_SWEEP_PREFIX or ${DEFAULT_PREFIX})`)
+    .option(
+      '--redis-ca <file>',
+      'CA certificate (PEM) that signed the Redis server certificate, for rediss:// (default: $IWAE_SWEEP_REDIS_CA)',
+    );
 }
 
 /** The Redis URL from the flag or the environment, checked for shape; undefined if neither. */
@@ -48,6 +53,24 @@ export function prefixOf(flags: RedisFlags): string {
   return flags.prefix ?? process.env.IWAE_SWEEP_PREFIX ?? DEFAULT_PREFIX;
 }
 
+/** The CA file for rediss:// from the flag or the environment, if any. */
+export function redisCaFile(flags: RedisFlags): string | undefined {
+  return flags.redisCa ?? env().IWAE_SWEEP_REDIS_CA;
+}
+
+/** TLS trust from --redis-ca; an unreadable file is a flag error (exit 2). */
+export function redisTls(flags: RedisFlags): RedisTls {
+  const file = redisCaFile(flags);
+  if (!file) return {};
+  try {
+    return readRedisCa(file);
+  } catch (err) {
+    throw new ValidationError('command-line flags', [
+      { field: '--redis-ca', value: file, expected: (err as Error).message.replace(/^.*expected /, '') },
+    ]);
+  }
+}
+
 export function openQueues(flags: RedisFlags): Promise<SweepQueues> {
-  return SweepQueues.open({ url: requireRedisUrl(flags), prefix: prefixOf(flags) });
+  return SweepQueues.open({ url: requireRedisUrl(flags), prefix: prefixOf(flags), tls: redisTls(flags) });
 }

@@ -8,15 +8,23 @@ import {
   emitTrialEvent,
   QUEUE_NAMES,
   RedisConnectionError,
+  type RedisTls,
+  readRedisCa,
   subscribeControl,
+  type WorkerInfo,
+  WorkerRegistry,
 } from '@iwae-sweep/queue';
 import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { serializeError } from './serialize-error.ts';
+import { type AnyLog, asLevelLog, type LevelLog } from './service-logger.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
 
 export interface DistributedWorkerOptions {
   url: string;
   prefix?: string;
+  /** CA certificate file for rediss:// with a private CA (passed on to the trial processes). */
+  caFile?: string | undefined;
   /** Trials run at once in this worker (one sandboxed process each). */
   concurrency?: number;
   backend?: BackendName | undefined;
@@ -24,28 +32,31 @@ export interface DistributedWorkerOptions {
   gpu?: number | undefined;
   /** "redis" or a directory all workers share. */
   checkpoints: string;
-  workerId?: string;
+  workerId?: string | undefined;
+  /** The host name workers report (default: the machine's). */
+  host?: string | undefined;
   gitSha?: string | undefined;
   /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   /** The sandboxed processor module (default: trial-processor.ts, which trains). */
   processorFile?: string;
-  log?: (line: string) => void;
+  /** Leveled log, or plain lines (default: lines on stderr). */
+  log?: AnyLog;
 }
 
 const PROCESSOR = fileURLToPath(new URL('./trial-processor.ts', import.meta.url));
 
 /** Waits for Redis: unreachable → retry with backoff; refused credentials → throw at once. */
-async function waitForRedis(url: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+async function waitForRedis(url: string, tls: RedisTls, log: LevelLog, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await checkRedis(url, 5000);
+      await checkRedis(url, { timeoutMs: 5000, tls });
       return;
     } catch (err) {
-      if (!(err instanceof RedisConnectionError) || /authentication failed/.test(err.message)) throw err;
+      if (!(err instanceof RedisConnectionError) || err.permanent) throw err;
       const delay = Math.min(1000 * 2 ** Math.min(attempt - 1, 5), 30_000);
-      log(`${err.message}; retrying in ${delay / 1000} s`);
+      log.warn(`${err.message}; retrying in ${delay / 1000} s`);
       await new Promise((r) => setTimeout(r, delay));
       if (signal?.aborted) throw err;
     }
@@ -62,32 +73,40 @@ export class DistributedWorker {
   private readonly active = new Map<string, string>();
   private unsubscribe: (() => Promise<void>) | undefined;
   private stopping: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private finished = 0;
 
   private constructor(
     readonly id: string,
     private readonly worker: Worker,
     private readonly results: Queue,
-    private readonly log: (line: string) => void,
+    private readonly redis: Redis,
+    private readonly registry: WorkerRegistry,
+    private readonly info: Omit<WorkerInfo, 'running' | 'finished' | 'lastSeen' | 'state'>,
+    private readonly log: LevelLog,
   ) {}
 
   static async start(opts: DistributedWorkerOptions): Promise<DistributedWorker> {
-    const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    await waitForRedis(opts.url, log);
+    const log = asLevelLog(opts.log);
+    const tls = opts.caFile ? readRedisCa(opts.caFile) : {};
+    await waitForRedis(opts.url, tls, log);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
-    const id = opts.workerId ?? `${hostname()}:${process.pid}`;
+    const host = opts.host ?? hostname();
+    const id = opts.workerId ?? `${host}:${process.pid}`;
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       IWAE_SWEEP_REDIS_URL: opts.url,
       IWAE_SWEEP_PREFIX: prefix,
       IWAE_SWEEP_CHECKPOINTS: opts.checkpoints,
       IWAE_SWEEP_WORKER_ID: id,
-      IWAE_SWEEP_HOST: hostname(),
+      IWAE_SWEEP_HOST: host,
+      ...(opts.caFile ? { IWAE_SWEEP_REDIS_CA: opts.caFile } : {}),
       ...(opts.backend ? { IWAE_SWEEP_BACKEND: opts.backend } : {}),
       ...(opts.gpu !== undefined ? { IWAE_SWEEP_GPU: String(opts.gpu), CUDA_VISIBLE_DEVICES: String(opts.gpu) } : {}),
       ...(opts.gitSha ? { IWAE_SWEEP_GIT_SHA: opts.gitSha } : {}),
     };
     const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
-      connection: connectionOptions(opts.url, 'worker'),
+      connection: connectionOptions(opts.url, 'worker', tls),
       prefix,
       name: id,
       concurrency: opts.concurrency ?? 1,
@@ -101,42 +120,104 @@ export class DistributedWorker {
     // BullMQ pipes every trial process's output into ours: one listener set per process.
     for (const stream of [process.stdout, process.stderr])
       stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * (opts.concurrency ?? 1) + 10));
-    const results = new Queue(QUEUE_NAMES.results, { connection: connectionOptions(opts.url, 'worker'), prefix });
-    const dw = new DistributedWorker(id, worker, results, log);
-    worker.on('active', (job: Job<TrialJob>) => dw.active.set(job.id as string, job.data.sweepId));
-    worker.on('completed', (job: Job<TrialJob>) => dw.active.delete(job.id as string));
+    const results = new Queue(QUEUE_NAMES.results, { connection: connectionOptions(opts.url, 'worker', tls), prefix });
+    const redis = new Redis(connectionOptions(opts.url, 'worker', tls));
+    redis.on('error', () => undefined); // reconnects by itself; the worker's own connections log
+    const registry = new WorkerRegistry(redis, prefix, Math.max(5000, Math.min(opts.lockDurationMs ?? 30_000, 15_000)));
+    const info = {
+      id,
+      host,
+      pid: process.pid,
+      backend: opts.backend ?? 'auto',
+      ...(opts.gpu !== undefined ? { gpu: opts.gpu } : {}),
+      concurrency: opts.concurrency ?? 1,
+      startedAt: Date.now(),
+    };
+    const dw = new DistributedWorker(id, worker, results, redis, registry, info, log);
+    worker.on('active', (job: Job<TrialJob>) => {
+      dw.active.set(job.id as string, job.data.sweepId);
+      log.info(
+        { trial: job.id, sweep: job.data.sweepId, attempt: job.attemptsMade + 1 },
+        `trial ${job.id} started (sweep ${job.data.sweepId}, attempt ${job.attemptsMade + 1})`,
+      );
+      void dw.beat();
+    });
+    worker.on('completed', (job: Job<TrialJob>) => {
+      dw.active.delete(job.id as string);
+      dw.finished++;
+      log.info({ trial: job.id }, `trial ${job.id} finished`);
+      void dw.beat();
+    });
     worker.on('failed', (job: Job<TrialJob> | undefined, err: Error) => {
       if (!job) return;
       dw.active.delete(job.id as string);
+      dw.finished++;
       void dw.reportFailure(job, err);
+      void dw.beat();
     });
-    worker.on('error', (err) => log(`worker ${id}: ${err.message}`));
-    dw.unsubscribe = await subscribeControl(opts.url, prefix, (msg) => {
-      if (msg.type !== 'cancel') return;
-      for (const [jobId, sweepId] of dw.active) {
-        if (sweepId === msg.sweepId) {
-          log(`worker ${id}: cancelling trial ${jobId} (sweep ${sweepId} cancelled)`);
-          worker.cancelJob(jobId, 'cancelled');
+    worker.on('lockRenewalFailed', (jobIds: string[]) =>
+      log.warn(
+        { trials: jobIds },
+        `lost the lock of ${jobIds.join(', ')} (another worker may take them; this run stops at its next write)`,
+      ),
+    );
+    worker.on('error', (err) => log.error(`worker ${id}: ${err.message}`));
+    dw.unsubscribe = await subscribeControl(
+      opts.url,
+      prefix,
+      (msg) => {
+        if (msg.type !== 'cancel') return;
+        for (const [jobId, sweepId] of dw.active) {
+          if (sweepId === msg.sweepId) {
+            log.info({ trial: jobId }, `cancelling trial ${jobId} (sweep ${sweepId} cancelled)`);
+            worker.cancelJob(jobId, 'cancelled');
+          }
         }
-      }
-    });
+      },
+      tls,
+    );
     void worker.run();
-    log(`worker ${id}: waiting for trials (concurrency ${opts.concurrency ?? 1}, checkpoints in ${opts.checkpoints})`);
+    await dw.beat();
+    dw.heartbeat = setInterval(() => void dw.beat(), Math.floor(registry.ttlMs / 3));
+    dw.heartbeat.unref();
+    log.info(
+      `worker ${id} on ${host}: waiting for trials (concurrency ${opts.concurrency ?? 1}, checkpoints in ${opts.checkpoints})`,
+    );
     return dw;
+  }
+
+  private beating = false;
+
+  /** Announces this worker (one beat at a time: a beat stuck on a cut link is not piled up). */
+  private async beat(): Promise<void> {
+    if (this.beating || this.stopping) return;
+    this.beating = true;
+    try {
+      await this.registry.beat(this.snapshot());
+    } catch {
+      // Redis away: the next beat retries; meanwhile status shows this worker as vanished.
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private snapshot(): WorkerInfo {
+    return { ...this.info, running: [...this.active.keys()], finished: this.finished, lastSeen: Date.now(), state: 'running' };
   }
 
   private async reportFailure(job: Job<TrialJob>, err: Error): Promise<void> {
     const data = job.data as Partial<TrialJob>;
     if (!data.sweepId || !data.trialId) return; // malformed: nothing to attribute it to
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.log(
-      `worker ${this.id}: trial ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ', will retry'}): ${err.message}`,
-    );
+    const line = `trial ${job.id} failed (attempt ${job.attemptsMade}${final ? ', final' : ', will retry'}): ${err.message}`;
+    if (final) this.log.error({ trial: job.id }, line);
+    else this.log.warn({ trial: job.id }, line);
     try {
       await emitTrialEvent(this.results, {
         sweepId: data.sweepId,
         workerId: this.id,
         attempt: Math.max(1, job.attemptsMade),
+        ...(job.token ? { run: job.token } : {}),
         event: {
           type: 'failed',
           trialId: data.trialId,
@@ -145,7 +226,7 @@ export class DistributedWorker {
         },
       });
     } catch (e) {
-      this.log(`worker ${this.id}: could not report the failure of ${job.id}: ${(e as Error).message}`);
+      this.log.error(`could not report the failure of ${job.id}: ${(e as Error).message}`);
     }
   }
 
@@ -160,10 +241,13 @@ export class DistributedWorker {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.heartbeat) clearInterval(this.heartbeat);
       this.worker.cancelAllJobs('shutdown');
       await this.worker.close();
       await this.results.close();
       await this.unsubscribe?.();
+      await this.registry.stopped(this.snapshot()).catch(() => undefined);
+      await this.redis.quit().catch(() => this.redis.disconnect());
     })();
     return this.stopping;
   }

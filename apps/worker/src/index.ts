@@ -1,6 +1,7 @@
 export * from './child-messages.ts';
 export * from './execute-trial.ts';
 export * from './serialize-error.ts';
+export * from './service-logger.ts';
 export * from './tsx-exec-argv.ts';
 
 /** Path of the local trial child's entry point, for `fork`. */

@@ -9,19 +9,29 @@
 import { hostname } from 'node:os';
 import type { TrialEvent, TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
 import { type CheckpointStore, DirectoryCheckpointStore, TrainingAbortedError } from '@iwae-sweep/iwae';
-import { connectionOptions, emitTrialEvent, QUEUE_NAMES, readTrialJob } from '@iwae-sweep/queue';
+import {
+  connectionOptions,
+  emitTrialEvent,
+  isSweepCancelled,
+  QUEUE_NAMES,
+  type RedisTls,
+  readRedisCa,
+  readTrialJob,
+} from '@iwae-sweep/queue';
 import { Queue, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecuteOptions } from './execute-trial.ts';
+import { FencedDirectoryStore } from './fenced-directory-store.ts';
+import { LostTrialError } from './lost-trial-error.ts';
 import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
+import { RunFence } from './run-fence.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
 
 interface SandboxContext {
   env: WorkerEnv;
   redis: Redis;
   results: Queue;
-  store: CheckpointStore;
 }
 
 let context: SandboxContext | undefined;
@@ -30,21 +40,27 @@ let context: SandboxContext | undefined;
 function sandbox(): SandboxContext {
   if (context) return context;
   const env = workerEnv();
-  const redis = new Redis(connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker'));
+  const tls: RedisTls = env.IWAE_SWEEP_REDIS_CA ? readRedisCa(env.IWAE_SWEEP_REDIS_CA) : {};
+  const redis = new Redis(connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker', tls));
   redis.on('error', () => undefined); // reconnects by itself; commands wait for it
   context = {
     env,
     redis,
     results: new Queue(QUEUE_NAMES.results, {
-      connection: connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker'),
+      connection: connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker', tls),
       prefix: env.IWAE_SWEEP_PREFIX,
     }),
-    store:
-      env.IWAE_SWEEP_CHECKPOINTS === 'redis'
-        ? new RedisCheckpointStore(redis, env.IWAE_SWEEP_PREFIX)
-        : new DirectoryCheckpointStore(env.IWAE_SWEEP_CHECKPOINTS),
   };
   return context;
+}
+
+/** The checkpoint store of one run, fenced by its job lock (unfenced only without a token). */
+function storeFor(ctx: SandboxContext, trialId: string, token: string | undefined): CheckpointStore {
+  const { env, redis } = ctx;
+  const fence = token ? new RunFence(redis, env.IWAE_SWEEP_PREFIX, trialId, token) : undefined;
+  if (env.IWAE_SWEEP_CHECKPOINTS === 'redis') return new RedisCheckpointStore(redis, env.IWAE_SWEEP_PREFIX, fence);
+  const dir = new DirectoryCheckpointStore(env.IWAE_SWEEP_CHECKPOINTS);
+  return fence ? new FencedDirectoryStore(dir, fence) : dir;
 }
 
 /** Why a running trial is being stopped: by a cancelled sweep, or by its worker shutting down. */
@@ -55,9 +71,9 @@ function emitter(origin: Omit<TrialEventRecord, 'event'>): (event: TrialEvent) =
   return (event) => emitTrialEvent(sandbox().results, { ...origin, event });
 }
 
-async function isCancelled(sweepId: string): Promise<boolean> {
+function isCancelled(sweepId: string): Promise<boolean> {
   const { redis, env } = sandbox();
-  return (await redis.sismember(`${env.IWAE_SWEEP_PREFIX}:control:cancelled`, sweepId)) === 1;
+  return isSweepCancelled(redis, env.IWAE_SWEEP_PREFIX, sweepId);
 }
 
 /** Runs one trial: what the processor does between "started" and "result". */
@@ -71,7 +87,8 @@ export function createTrialProcessor(runTrial: TrialRunner) {
     token?: string,
     signal?: AbortSignal,
   ): Promise<{ cancelled: true } | TrialResult> {
-    const { env, store } = sandbox();
+    const ctx = sandbox();
+    const { env } = ctx;
     let payload: TrialJob;
     try {
       payload = readTrialJob(job);
@@ -80,7 +97,13 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       throw new UnrecoverableError((err as Error).message);
     }
     const { trialId } = payload;
-    const emit = emitter({ sweepId: payload.sweepId, workerId: env.IWAE_SWEEP_WORKER_ID, attempt: job.attemptsMade + 1 });
+    const emit = emitter({
+      sweepId: payload.sweepId,
+      workerId: env.IWAE_SWEEP_WORKER_ID,
+      attempt: job.attemptsMade + 1,
+      ...(token ? { run: token } : {}),
+    });
+    const store = storeFor(ctx, payload.trialId, token);
     // Round trips to Redis are the per-trial overhead of the orchestration: independent ones go
     // in parallel, and phase events are not waited for (they are before the result).
     const [cancelled] = await Promise.all([
@@ -130,6 +153,12 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       await store.remove(payload.trialId);
       return result;
     } catch (err) {
+      if (err instanceof LostTrialError) {
+        // A zombie: stop without another write. BullMQ's own completion with our stale token
+        // fails ("Missing lock"), so the job stays with the run that owns it now.
+        process.stderr.write(`${err.message}\n`);
+        throw err;
+      }
       if (err instanceof TrainingAbortedError) {
         const reason = String(controller.signal.reason ?? '');
         if (reason === STOP_REASONS.cancelled) {

@@ -9,6 +9,8 @@ import { z } from 'zod';
 const schema = z.object({
   IWAE_SWEEP_REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' }),
   IWAE_SWEEP_PREFIX: z.string().min(1),
+  /** CA certificate file for rediss:// with a private CA. */
+  IWAE_SWEEP_REDIS_CA: z.string().min(1).optional(),
   /** "redis", or a directory every worker can reach (shared filesystem). */
   IWAE_SWEEP_CHECKPOINTS: z.string().min(1),
   IWAE_SWEEP_WORKER_ID: z.string().min(1),

@@ -78,6 +78,12 @@ export const trialEventRecordSchema = z
     sweepId: z.string().min(1).max(300),
     workerId: z.string().min(1).max(300),
     attempt: z.number().int().min(1),
+    /**
+     * The job lock token of the distributed run that sent it. A worker frozen or cut off longer
+     * than its lock loses the trial to another run but may still send events when it wakes: the
+     * collector drops the events of a run that no longer holds the trial's lock.
+     */
+    run: z.string().min(1).optional(),
     event: trialEventSchema,
   })
   .strict();

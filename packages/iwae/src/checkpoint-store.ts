@@ -6,9 +6,14 @@ import { CheckpointError } from './errors.ts';
  * Where trial checkpoints live. Every worker that may resume a trial must reach the same store:
  * a shared directory by default, or Redis where machines share no filesystem.
  */
+/** What a store may check before replacing a checkpoint (a newer epoch must never be undone). */
+export interface CheckpointSaveInfo {
+  epoch: number;
+}
+
 export interface CheckpointStore {
   load(key: string): Promise<Buffer | undefined>;
-  save(key: string, data: Buffer): Promise<void>;
+  save(key: string, data: Buffer, info?: CheckpointSaveInfo): Promise<void>;
   remove(key: string): Promise<void>;
   /** Human-readable location, for logs. */
   describe(key: string): string;

@@ -79,7 +79,10 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       if (validation) trainer.recordValidation(await validationBound(trainer, validation));
       trainSeconds += metrics.seconds;
       examples += config.trainSize;
-      if (opts.checkpoints) await opts.checkpoints.store.save(opts.checkpoints.key, encodeCheckpoint(config, trainer.state()));
+      if (opts.checkpoints) {
+        const { store, key } = opts.checkpoints;
+        await store.save(key, encodeCheckpoint(config, trainer.state()), { epoch: trainer.epoch });
+      }
       await opts.onEpoch?.(metrics, total);
     }
     if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));

@@ -3,5 +3,7 @@ export * from './job-catalog.ts';
 export * from './job-io.ts';
 export * from './redact.ts';
 export * from './redis-connection.ts';
+export * from './redis-keys.ts';
 export * from './redis-url.ts';
 export * from './sweep-queues.ts';
+export * from './worker-registry.ts';

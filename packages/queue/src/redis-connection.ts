@@ -1,7 +1,7 @@
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { RedisConnectionError } from './errors.ts';
-import { redisOptionsFromUrl } from './redis-url.ts';
+import { RedisConnectionError, type RedisFailure } from './errors.ts';
+import { type RedisTls, redisOptionsFromUrl } from './redis-url.ts';
 
 export type RedisRole = 'worker' | 'producer';
 
@@ -10,9 +10,9 @@ export type RedisRole = 'worker' | 'producer';
  * producers fail fast instead of queueing commands forever while Redis is away. Reconnection
  * backs off to 5 s between tries, so a worker waits out a Redis restart without a crash loop.
  */
-export function connectionOptions(url: string, role: RedisRole): BullRedisOptions {
+export function connectionOptions(url: string, role: RedisRole, tls: RedisTls = {}): BullRedisOptions {
   return {
-    ...redisOptionsFromUrl(url),
+    ...redisOptionsFromUrl(url, tls),
     maxRetriesPerRequest: role === 'worker' ? null : 3,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
@@ -21,27 +21,58 @@ export function connectionOptions(url: string, role: RedisRole): BullRedisOption
   };
 }
 
-function reasonOf(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const msg = e?.message ?? String(err);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(msg))
-    return 'authentication failed (check the user and password in the URL)';
-  if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg))
-    return 'connection refused (is redis-server running and listening on that host and port?)';
-  if (e?.code === 'ENOTFOUND' || /ENOTFOUND/.test(msg)) return 'host not found';
-  if (/timed out|ETIMEDOUT/i.test(msg)) return 'no answer (timed out)';
-  return msg;
+/** Redis error replies start with their code (WRONGPASS, NOAUTH, ERR…): the protocol's typed part. */
+const AUTH_REPLY_CODES = new Set(['WRONGPASS', 'NOAUTH']);
+/** Node's TLS verification failures (certificate not trusted, wrong name, expired). */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'EPROTO',
+]);
+
+const DETAIL: Record<RedisFailure, string> = {
+  auth: 'authentication failed (check the user and password in the URL)',
+  tls: 'TLS handshake failed (is it a TLS port? is the server certificate signed by the CA given with --redis-ca?)',
+  refused: 'connection refused (is redis-server running and listening on that host and port?)',
+  'not-found': 'host not found',
+  timeout: 'no answer (timed out)',
+  other: '',
+};
+
+export function classifyRedisError(err: unknown): RedisFailure {
+  const e = err as NodeJS.ErrnoException & { name?: string };
+  const code = e?.code ?? '';
+  if (e?.name === 'ReplyError' && AUTH_REPLY_CODES.has(String(e.message).split(' ')[0] ?? '')) return 'auth';
+  if (TLS_CODES.has(code)) return 'tls';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'not-found';
+  if (code === 'ETIMEDOUT' || err instanceof ConnectTimeout) return 'timeout';
+  return 'other';
+}
+
+class ConnectTimeout extends Error {}
+
+function connectionError(url: string, err: unknown): RedisConnectionError {
+  const reason = classifyRedisError(err);
+  return new RedisConnectionError(url, reason, DETAIL[reason] || ((err as Error)?.message ?? String(err)), { cause: err });
 }
 
 /**
  * Connects and checks that Redis answers and accepts our credentials, within `timeoutMs`.
  * Throws a RedisConnectionError that says what went wrong; never retries forever.
  */
-export async function openRedis(url: string, opts: { timeoutMs?: number; role?: RedisRole } = {}): Promise<Redis> {
+export async function openRedis(
+  url: string,
+  opts: { timeoutMs?: number; role?: RedisRole; tls?: RedisTls } = {},
+): Promise<Redis> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   let lastError: unknown;
   const client = new Redis({
-    ...connectionOptions(url, opts.role ?? 'producer'),
+    ...connectionOptions(url, opts.role ?? 'producer', opts.tls),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     // During the check, give up quickly; the caller decides whether to retry.
@@ -53,17 +84,19 @@ export async function openRedis(url: string, opts: { timeoutMs?: number; role?: 
   try {
     await Promise.race([
       client.connect().then(() => client.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new ConnectTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
     ]);
     return client;
   } catch (err) {
     client.disconnect();
-    throw new RedisConnectionError(url, reasonOf(lastError ?? err), { cause: lastError ?? err });
+    throw connectionError(url, lastError ?? err);
   }
 }
 
 /** Checks a Redis URL (connect, auth, PING) and closes the connection. */
-export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const client = await openRedis(url, { timeoutMs });
+export async function checkRedis(url: string, opts: { timeoutMs?: number; tls?: RedisTls } = {}): Promise<void> {
+  const client = await openRedis(url, opts);
   await client.quit();
 }

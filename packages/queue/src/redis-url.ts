@@ -1,5 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
-import { RedisUrlError } from './errors.ts';
+import { RedisCaError, RedisUrlError } from './errors.ts';
+
+/**
+ * Trust for rediss:// connections: the PEM of the CA that signed the server's certificate, for a
+ * private CA (Node trusts the public ones already). Read once, by whoever holds the file path.
+ */
+export interface RedisTls {
+  ca?: string;
+}
+
+/** Reads a CA file for {@link RedisTls}; throws RedisUrlError naming the file when it is unusable. */
+export function readRedisCa(file: string): RedisTls {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RedisCaError(file, `a readable file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new RedisCaError(file, 'a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  return { ca: pem };
+}
 
 function decode(part: string): string {
   try {
@@ -14,7 +37,7 @@ function decode(part: string): string {
  * ioredis options from a `redis://` or `rediss://` (TLS) URL with optional user, password and
  * database number: redis://:secret@host:6379/2, rediss://user:secret@host.
  */
-export function redisOptionsFromUrl(url: string): RedisOptions {
+export function redisOptionsFromUrl(url: string, tls: RedisTls = {}): RedisOptions {
   let u: URL;
   try {
     u = new URL(url);
@@ -35,6 +58,11 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     db,
     ...(u.username ? { username: decode(u.username) } : {}),
     ...(u.password ? { password: decode(u.password) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: tlsOptions(u.hostname.replace(/^\[|\]$/g, ''), tls) } : {}),
   };
+}
+
+/** SNI only for names (Node refuses an IP as servername); the certificate is checked either way. */
+function tlsOptions(host: string, tls: RedisTls): NonNullable<RedisOptions['tls']> {
+  return { ...(isIP(host) ? {} : { servername: host }), ...(tls.ca ? { ca: tls.ca } : {}) };
 }

@@ -5,12 +5,17 @@ import { z } from 'zod';
 import { QUEUE_NAMES } from './job-catalog.ts';
 import { jobSpec } from './job-io.ts';
 import { connectionOptions, openRedis } from './redis-connection.ts';
+import { type RedisKeys, redisKeys } from './redis-keys.ts';
+import type { RedisTls } from './redis-url.ts';
+import { WorkerRegistry } from './worker-registry.ts';
 
 export interface QueueConfig {
   /** redis:// or rediss:// URL, with password if any. */
   url: string;
   /** Namespace of every key (BullMQ prefix); one deployment, one prefix. */
   prefix?: string;
+  /** CA for rediss:// with a private CA. */
+  tls?: RedisTls;
 }
 
 export const DEFAULT_PREFIX = 'iwae-sweep';
@@ -31,31 +36,45 @@ const WAITING_STATES = ['waiting', 'prioritized', 'delayed'] as const;
  * so that a worker that starts later, or missed the message, still sees it.
  */
 export class SweepQueues {
-  readonly prefix: string;
+  readonly keys: RedisKeys;
 
   private constructor(
     readonly url: string,
-    prefix: string,
+    readonly prefix: string,
+    readonly tls: RedisTls,
     readonly trials: Queue,
     readonly results: Queue,
     readonly redis: Redis,
   ) {
-    this.prefix = prefix;
+    this.keys = redisKeys(prefix);
   }
 
   static async open(cfg: QueueConfig): Promise<SweepQueues> {
     const prefix = cfg.prefix ?? DEFAULT_PREFIX;
-    const redis = await openRedis(cfg.url);
-    const opts = { connection: connectionOptions(cfg.url, 'producer'), prefix };
-    return new SweepQueues(cfg.url, prefix, new Queue(QUEUE_NAMES.trials, opts), new Queue(QUEUE_NAMES.results, opts), redis);
+    const tls = cfg.tls ?? {};
+    const redis = await openRedis(cfg.url, { tls });
+    const opts = { connection: connectionOptions(cfg.url, 'producer', tls), prefix };
+    return new SweepQueues(
+      cfg.url,
+      prefix,
+      tls,
+      new Queue(QUEUE_NAMES.trials, opts),
+      new Queue(QUEUE_NAMES.results, opts),
+      redis,
+    );
+  }
+
+  /** BullMQ connection options for another connection to the same Redis (workers, the collector). */
+  connection(role: 'worker' | 'producer') {
+    return connectionOptions(this.url, role, this.tls);
   }
 
   get controlChannel(): string {
-    return controlChannel(this.prefix);
+    return this.keys.controlChannel;
   }
 
   private get cancelledKey(): string {
-    return `${this.prefix}:control:cancelled`;
+    return this.keys.cancelledSweeps;
   }
 
   /** Queues trial jobs (job id = trial id: a job that exists is not added twice). */
@@ -157,6 +176,11 @@ export class SweepQueues {
     return this.trials.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
   }
 
+  /** The workers' heartbeats: who is there, on which host and backend, running what. */
+  workerRegistry(): WorkerRegistry {
+    return new WorkerRegistry(this.redis, this.prefix);
+  }
+
   /** Worker connections on the trials queue (one per worker process and blocking connection). */
   async workers(): Promise<{ name: string; addr: string; age: number }[]> {
     const list = (await this.trials.getWorkers()) as { name?: string; addr?: string; age?: string }[];
@@ -167,17 +191,13 @@ export class SweepQueues {
   async obliterate(): Promise<void> {
     await this.trials.obliterate({ force: true });
     await this.results.obliterate({ force: true });
-    await this.redis.del(this.cancelledKey);
+    await this.redis.del(this.cancelledKey, this.keys.workers);
   }
 
   async close(): Promise<void> {
     await Promise.all([this.trials.close(), this.results.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
-}
-
-export function controlChannel(prefix: string): string {
-  return `${prefix}:control`;
 }
 
 /**
@@ -188,11 +208,12 @@ export async function subscribeControl(
   url: string,
   prefix: string,
   onMessage: (msg: ControlMessage) => void,
+  tls: RedisTls = {},
 ): Promise<() => Promise<void>> {
-  const sub = new Redis({ ...connectionOptions(url, 'worker'), lazyConnect: true });
+  const sub = new Redis({ ...connectionOptions(url, 'worker', tls), lazyConnect: true });
   sub.on('error', () => undefined); // reconnects by itself; errors surface on the main connections
   await sub.connect();
-  await sub.subscribe(controlChannel(prefix));
+  await sub.subscribe(redisKeys(prefix).controlChannel);
   sub.on('message', (_channel, text: string) => {
     try {
       const parsed = controlMessageSchema.safeParse(JSON.parse(text));
@@ -208,5 +229,10 @@ export async function subscribeControl(
 
 /** The set of cancelled sweeps, read by workers before and during a trial. */
 export async function cancelledSweeps(redis: Redis, prefix: string): Promise<Set<string>> {
-  return new Set(await redis.smembers(`${prefix}:control:cancelled`));
+  return new Set(await redis.smembers(redisKeys(prefix).cancelledSweeps));
+}
+
+/** Whether a sweep is cancelled: read by a running trial at every epoch. */
+export async function isSweepCancelled(redis: Redis, prefix: string, sweepId: string): Promise<boolean> {
+  return (await redis.sismember(redisKeys(prefix).cancelledSweeps, sweepId)) === 1;
 }

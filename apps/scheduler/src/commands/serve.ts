@@ -1,5 +1,6 @@
 import { ValidationError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
+import { serviceLogger } from '@iwae-sweep/worker';
 import type { Command } from 'commander';
 import { Collector } from '../collector.ts';
 import { isLocalAddress, isLoopback, parseHost } from '../dashboard/allowed-hosts.ts';
@@ -68,7 +69,7 @@ export function registerServe(program: Command): void {
       ]);
     }
     const db = ResultsDb.open(dbPath(flags.db));
-    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const log = serviceLogger('serve', { level: env().IWAE_SWEEP_LOG_LEVEL });
     const queues = redisUrl(flags) ? await openQueues(flags) : undefined;
     const collector = queues ? new Collector({ db, queues, log }) : undefined;
     try {
@@ -81,18 +82,18 @@ export function registerServe(program: Command): void {
             port,
             allowedHosts: flags.allowedHost,
             bullBoardWrites: flags.bullBoardWrites,
-            log,
+            log: (line) => log.error(line),
           })
         : undefined;
       await collector?.start();
-      log(
+      log.info(
         `serving ${db.file}${dashboard ? `; dashboard at ${dashboard.url}/` : ''}${queues ? `; collecting results from Redis (prefix ${queues.prefix})` : ''}`,
       );
       await new Promise<void>((done) => {
         process.once('SIGTERM', () => done());
         process.once('SIGINT', () => done());
       });
-      log('stopping');
+      log.info('stopping');
       await dashboard?.close();
     } finally {
       await collector?.stop();

@@ -1,3 +1,4 @@
+import type { WorkerView } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
 import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } from '../format-table.ts';
 import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
@@ -15,6 +16,21 @@ interface StatusFlags extends RedisFlags {
 }
 
 const time = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null);
+
+/** Workers as their heartbeats describe them; a worker silent past its heartbeat is "vanished". */
+function workerColumns(now: number): Column<WorkerView>[] {
+  return [
+    { header: 'worker', value: (w) => w.id },
+    { header: 'host', value: (w) => w.host },
+    { header: 'backend', value: (w) => w.backend },
+    { header: 'gpu', value: (w) => w.gpu ?? null },
+    { header: 'running', value: (w) => `${w.running.length}/${w.concurrency}`, align: 'right' },
+    { header: 'trials', value: (w) => w.running.join(' ') || null },
+    { header: 'finished', value: (w) => w.finished, align: 'right' },
+    { header: 'last heartbeat', value: (w) => `${formatSeconds(Math.max(0, (now - w.lastSeen) / 1000))} ago` },
+    { header: 'status', value: (w) => w.status },
+  ];
+}
 
 export function registerStatus(program: Command): void {
   addRedisFlags(
@@ -92,13 +108,11 @@ export function registerStatus(program: Command): void {
         const queues = await openQueues(flags);
         try {
           const counts = await queues.counts();
-          const workers = await queues.workers();
+          const workers = await queues.workerRegistry().list();
           process.stdout.write(
             `\nqueue ${queues.prefix}: ${Object.entries(counts)
               .map(([state, n]) => `${n} ${state}`)
-              .join(
-                ', ',
-              )}\nworkers: ${workers.length}${workers.length ? ` (${[...new Set(workers.map((w) => w.name))].join(', ')})` : ''}\n`,
+              .join(', ')}\n\n${render(format, workers, workerColumns(Date.now()))}`,
           );
         } finally {
           await queues.close();

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { RedisConnectionError } from '@iwae-sweep/queue';
-import { DistributedWorker } from '@iwae-sweep/worker';
+import { DistributedWorker, serviceLogger } from '@iwae-sweep/worker';
 import type { Command } from 'commander';
+import { env } from '../env.ts';
 import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
 import { gitSha } from '../git-sha.ts';
-import { addRedisFlags, prefixOf, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
+import { addRedisFlags, prefixOf, type RedisFlags, redisCaFile, redisTls, requireRedisUrl } from '../redis-flags.ts';
 
 interface WorkerFlags extends RedisFlags {
   concurrency: string;
@@ -12,6 +13,8 @@ interface WorkerFlags extends RedisFlags {
   backend?: string;
   checkpoints?: string;
   lockDuration: string;
+  name?: string;
+  hostname?: string;
 }
 
 /** sysexits EX_CONFIG: a configuration error that restarting will not fix (systemd: RestartPreventExitStatus). */
@@ -32,21 +35,29 @@ export function registerWorker(program: Command): void {
         '--checkpoints <dir|redis>',
         'where checkpoints go: a directory every worker shares, or "redis" (default: $IWAE_SWEEP_CHECKPOINTS or ./.iwae-sweep/checkpoints)',
       )
-      .option('--lock-duration <ms>', 'job lock: a worker silent this long loses its trial to another', '30000'),
+      .option('--lock-duration <ms>', 'job lock: a worker silent this long loses its trial to another', '30000')
+      .option('--name <id>', 'worker id shown in status and the DB (default: <hostname>:<pid>)')
+      .option('--hostname <name>', "host name this worker reports (default: the machine's)"),
     true,
   ).action(async (flags: WorkerFlags) => {
     const url = requireRedisUrl(flags);
+    redisTls(flags); // an unreadable CA file is a flag error, before anything starts
+    const caFile = redisCaFile(flags);
     const concurrency = parseNumberFlag('--concurrency', flags.concurrency, { integer: true, min: 1 });
     const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
     const backend = flags.backend ? parseBackendFlag(flags.backend) : undefined;
     const lockDurationMs = parseNumberFlag('--lock-duration', flags.lockDuration, { integer: true, min: 1000 });
     const where = flags.checkpoints ?? process.env.IWAE_SWEEP_CHECKPOINTS ?? '.iwae-sweep/checkpoints';
     const checkpoints = where === 'redis' ? 'redis' : resolve(where);
+    const log = serviceLogger('worker', { level: env().IWAE_SWEEP_LOG_LEVEL });
     let worker: DistributedWorker;
     try {
       worker = await DistributedWorker.start({
         url,
         prefix: prefixOf(flags),
+        ...(caFile ? { caFile: resolve(caFile) } : {}),
+        workerId: flags.name,
+        host: flags.hostname,
         concurrency,
         backend,
         gpu,
@@ -54,6 +65,7 @@ export function registerWorker(program: Command): void {
         gitSha: gitSha(),
         lockDurationMs,
         stalledIntervalMs: Math.max(1000, Math.floor(lockDurationMs)),
+        log,
       });
     } catch (err) {
       if (err instanceof RedisConnectionError) {
@@ -66,7 +78,7 @@ export function registerWorker(program: Command): void {
       let signals = 0;
       const stop = (sig: string) => {
         if (++signals > 1) process.exit(1);
-        process.stderr.write(`${sig}: stopping; running trials go back to the queue at their next epoch\n`);
+        log.info(`${sig}: stopping; running trials go back to the queue at their next epoch`);
         void worker.stop().then(done);
       };
       process.on('SIGTERM', () => stop('SIGTERM'));

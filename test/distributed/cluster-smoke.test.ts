@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { Cluster, waitUntil } from '../helpers/cluster.ts';
+import { assertExactlyOnce, readTrials } from '../helpers/sweep-fixture.ts';
+import { makeServerCertificates } from '../helpers/tls-certs.ts';
+
+const SPEC = `name: smoke
+base: { trainSize: 200, testSize: 20, batchSize: 50, epochs: 2, evalK: 20, evalKs: [1, 5] }
+grid:
+  k: [1, 2, 3]
+  objective: [iwae]
+`;
+
+let cluster: Cluster | undefined;
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('a cluster of separate hosts over TLS with a password and no shared disk', () => {
+  it('runs a sweep on two hosts through their own links', async () => {
+    cluster = await Cluster.start({ label: 'smoke', spec: SPEC, workers: 2 });
+    const c = cluster;
+    const launched = await c.cli(['launch', c.spec, '--db', c.db]);
+    expect(launched.code, launched.stderr).toBe(0);
+    c.collector.start();
+    for (const w of c.workers) w.start();
+    await waitFor(
+      () => readTrials(c.db, 'smoke').filter((t) => t.status === 'done').length === 3,
+      120_000,
+      'all 3 trials done',
+      200,
+      () => ({ trials: readTrials(c.db, 'smoke').map((t) => t.status), log: c.workers.map((w) => w.log.slice(-300)) }),
+    );
+    expect(assertExactlyOnce(c.db, 'smoke')).toEqual({ trials: 3, epochs: 6 });
+    const hosts = new Set(readTrials(c.db, 'smoke').map((t) => t.host));
+    expect([...hosts].every((h) => h === 'host-1' || h === 'host-2')).toBe(true);
+    const status = await c.cli(['status', '--db', c.db]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^host-1 +host-1 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
+    expect(status.stdout).toMatch(/^host-2 +host-2 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
+  });
+
+  it('status shows a worker that vanished (killed: its heartbeat expires) apart from one that stopped', async () => {
+    const c = cluster as Cluster;
+    await c.workers[1]?.kill();
+    const w1 = c.workers[0];
+    w1?.signalHost('SIGTERM');
+    await w1?.proc?.output;
+    let last = '';
+    await waitUntil(
+      async () => {
+        last = (await c.cli(['status', '--db', c.db])).stdout;
+        return /^host-2 .* vanished$/m.test(last) && /^host-1 .* stopped$/m.test(last);
+      },
+      30_000,
+      'host-2 vanished and host-1 stopped in status',
+      () => last,
+    );
+  });
+
+  it('a worker given a CA that did not sign the server certificate exits 78 with a TLS message', async () => {
+    const c = cluster as Cluster;
+    const other = tempDir('other-ca');
+    try {
+      const wrongCa = makeServerCertificates(other.dir).ca;
+      const out = await runCli(['worker', '--checkpoints', 'redis'], { env: { ...c.envVia(), IWAE_SWEEP_REDIS_CA: wrongCa } });
+      expect(out.code, out.stderr).toBe(78);
+      expect(out.stderr).toMatch(/TLS handshake failed/);
+      expect(out.stderr).not.toMatch(/pw-/); // the password is never printed
+    } finally {
+      other.cleanup();
+    }
+  });
+});

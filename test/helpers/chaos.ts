@@ -1,0 +1,312 @@
+/**
+ * The chaos soak: a real sweep of short trials on a {@link Cluster} (TLS, password, separate
+ * hosts, no shared disk) while random faults are injected, then the invariants a user relies on.
+ * Used by `pnpm chaos` (long runs by hand) and by a short seeded test in CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { Rng } from '@iwae-sweep/core';
+import { runCli, tempDir } from './cli.ts';
+import { Cluster } from './cluster.ts';
+import { withDb } from './sweep-fixture.ts';
+
+export interface ChaosOptions {
+  seed: number;
+  trials: number;
+  workers: number;
+  faults: number;
+  /** Give up (and fail "no stuck trial") after this long. */
+  minutes: number;
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+export const FAULT_KINDS = [
+  'kill-worker',
+  'kill-trial-process',
+  'kill-collector',
+  'freeze-host',
+  'partition-host',
+  'slow-link',
+  'restart-redis',
+  'client-kill-all',
+  'checkpoint-write-fails',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface Invariant {
+  name: string;
+  held: boolean;
+  detail: string;
+}
+
+export interface ChaosReport {
+  options: ChaosOptions;
+  faults: Record<FaultKind, number>;
+  faultsTotal: number;
+  trials: number;
+  done: number;
+  seconds: number;
+  invariants: Invariant[];
+  ok: boolean;
+}
+
+/** The sweep: `trials` seeds of one small IWAE (a few short epochs each). */
+export function chaosSpec(trials: number): string {
+  return `name: chaos
+base: { trainSize: 400, testSize: 20, batchSize: 100, epochs: 3, evalK: 20, evalKs: [1, 5] }
+grid:
+  k: [5]
+  objective: [iwae]
+seeds: ${trials}
+`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface TrialNumbers {
+  id: string;
+  status: string;
+  epochs: { epoch: number; trainBound: number }[];
+  values: unknown[];
+}
+
+/** The numbers of every trial of the sweep (what must be bit-identical to an uninterrupted run). */
+function readNumbers(dbFile: string): TrialNumbers[] {
+  return withDb(dbFile, ({ sqlite: db }) => {
+    const trials = db
+      .prepare(
+        `select id, status, test_nll, test_bound, test_bounds, train_bound, active_units, active_units_per_layer
+           from trials where sweep_id = 'chaos' order by id`,
+      )
+      .all() as Record<string, unknown>[];
+    const epochs = db.prepare('select epoch, train_bound as trainBound from epochs where trial_id = ? order by epoch');
+    return trials.map((t) => ({
+      id: t.id as string,
+      status: t.status as string,
+      epochs: epochs.all(t.id) as { epoch: number; trainBound: number }[],
+      values: [t.test_nll, t.test_bound, t.test_bounds, t.train_bound, t.active_units, t.active_units_per_layer],
+    }));
+  });
+}
+
+function countDone(dbFile: string): { done: number; failed: number } {
+  try {
+    return withDb(dbFile, ({ sqlite }) => {
+      const rows = sqlite.prepare(`select status, count(*) as n from trials where sweep_id = 'chaos' group by status`).all() as {
+        status: string;
+        n: number;
+      }[];
+      const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+      return { done: n('done'), failed: n('failed') };
+    });
+  } catch {
+    return { done: 0, failed: 0 }; // not created yet
+  }
+}
+
+class FaultInjector {
+  readonly counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+
+  constructor(
+    private readonly c: Cluster,
+    private readonly rng: Rng,
+    private readonly lockMs: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private pick<T>(xs: readonly T[]): T {
+    return xs[this.rng.nextInt(xs.length)] as T;
+  }
+
+  /** Injects one fault and waits until it is over (the cluster is whole again). */
+  async inject(): Promise<FaultKind> {
+    const kind = this.pick(FAULT_KINDS);
+    const c = this.c;
+    const host = this.pick(c.workers);
+    const outage = Math.round(this.lockMs * (1.5 + this.rng.nextFloat()));
+    this.log(
+      `fault: ${kind}${['kill-worker', 'kill-trial-process', 'freeze-host', 'partition-host', 'slow-link'].includes(kind) ? ` on ${host.name}` : ''}`,
+    );
+    switch (kind) {
+      case 'kill-worker':
+        await host.kill();
+        await sleep(500 + this.rng.nextInt(2000));
+        host.start();
+        break;
+      case 'kill-trial-process': {
+        const kids = host.childPids();
+        if (kids.length === 0) break; // idle: nothing to kill this time (still counted: it was tried)
+        try {
+          process.kill(this.pick(kids), 'SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+        break;
+      }
+      case 'kill-collector':
+        await c.collector.kill();
+        await sleep(500 + this.rng.nextInt(2000));
+        c.collector.start();
+        break;
+      case 'freeze-host':
+        host.signalHost('SIGSTOP');
+        await sleep(outage);
+        host.signalHost('SIGCONT');
+        break;
+      case 'partition-host':
+        host.proxy.partition();
+        await sleep(outage);
+        host.proxy.heal();
+        break;
+      case 'slow-link':
+        host.proxy.slow(50 + this.rng.nextInt(150));
+        await sleep(3000);
+        host.proxy.heal();
+        break;
+      case 'restart-redis':
+        await c.restartRedis();
+        break;
+      case 'client-kill-all':
+        await c.killAllClients();
+        break;
+      case 'checkpoint-write-fails':
+        await c.setCheckpointWrites(false);
+        await sleep(1000 + this.rng.nextInt(2000));
+        await c.setCheckpointWrites(true);
+        break;
+    }
+    this.counts[kind]++;
+    return kind;
+  }
+}
+
+/** Processes of the cluster whose parent died (reparented): orphans that could still write. */
+function orphansOf(c: Cluster): number[] {
+  const hostGroups = new Set([...c.workers, c.collector].map((h) => h.proc?.pid).filter((p): p is number => !!p));
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,pgid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter(([pid, ppid, pgid]) => hostGroups.has(pgid as number) && pid !== pgid && ppid === 1)
+    .map(([pid]) => pid as number);
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const lockMs = opts.lockMs ?? 3000;
+  const started = Date.now();
+  const deadline = started + opts.minutes * 60_000;
+  const rng = Rng.fromSeed(opts.seed, 'chaos');
+  const spec = chaosSpec(opts.trials);
+  const c = await Cluster.start({ label: 'chaos', spec, workers: opts.workers, lockMs });
+  const invariants: Invariant[] = [];
+  const check = (name: string, held: boolean, detail: string) => invariants.push({ name, held, detail });
+  const injector = new FaultInjector(c, rng, lockMs, log);
+  let faultsTotal = 0;
+  try {
+    const launched = await c.cli(['launch', c.spec, '--db', c.db]);
+    if (launched.code !== 0) throw new Error(`launch failed: ${launched.stderr}`);
+    c.collector.start();
+    for (const w of c.workers) w.start();
+    // Faults until the budget is spent (or the sweep is over), then let it finish.
+    while (Date.now() < deadline) {
+      const { done, failed } = countDone(c.db);
+      if (done + failed >= opts.trials) break;
+      if (faultsTotal < opts.faults) {
+        await sleep(500 + rng.nextInt(2500));
+        await injector.inject();
+        faultsTotal++;
+        log(`  ${faultsTotal}/${opts.faults} faults, ${done}/${opts.trials} trials done`);
+      } else {
+        await sleep(500);
+      }
+    }
+    const { done, failed } = countDone(c.db);
+    const seconds = (Date.now() - started) / 1000;
+    log(`sweep over after ${seconds.toFixed(0)} s: ${done} done, ${failed} failed; checking invariants`);
+
+    // Invariants: the DB.
+    const rows = readNumbers(c.db);
+    const notDone = rows.filter((r) => r.status !== 'done');
+    check(
+      'no stuck or failed trial',
+      notDone.length === 0,
+      notDone.length ? `${notDone.map((r) => `${r.id}:${r.status}`).join(' ')}` : `${rows.length} trials done`,
+    );
+    check(
+      'every trial recorded exactly once',
+      rows.length === opts.trials,
+      `${rows.length} trial rows for ${opts.trials} trials`,
+    );
+    const badEpochs = rows.filter((r) => r.epochs.map((e) => e.epoch).join(',') !== '1,2,3');
+    check(
+      'epochs 1..n present, once each',
+      badEpochs.length === 0,
+      badEpochs.length ? badEpochs.map((r) => `${r.id}: [${r.epochs.map((e) => e.epoch)}]`).join(' ') : 'all trials 1,2,3',
+    );
+
+    // Invariants: Redis (before the workers stop: locks, checkpoints and results all drained).
+    const keys = await c.keys();
+    const stray = keys.filter((k) => /:ckpt:|:lock$/.test(k));
+    const admin = c.admin();
+    const pendingResults = await admin.llen(`${c.prefix}:results:wait`);
+    const active = await admin.llen(`${c.prefix}:trials:active`);
+    const failedResults = await admin.zcard(`${c.prefix}:results:failed`);
+    admin.disconnect();
+    check(
+      'no Redis keys beyond retention',
+      stray.length === 0 && pendingResults === 0 && active === 0 && failedResults === 0,
+      `${stray.length} checkpoint/lock keys, ${pendingResults} results waiting, ${failedResults} results failed, ${active} trial jobs active (${keys.length} keys kept: completed jobs for 7 days, queue metadata, worker registry)`,
+    );
+    const orphans = orphansOf(c);
+    check('no orphan process', orphans.length === 0, orphans.length ? `pids ${orphans.join(' ')}` : 'none');
+
+    // Invariant: bit-identical to an uninterrupted local run of the same spec.
+    const ref = tempDir('chaos-ref');
+    try {
+      const specFile = ref.file('chaos.yaml', spec);
+      log('reference: the same sweep run locally, uninterrupted');
+      const out = await runCli(['run', specFile, '--db', `${ref.dir}/ref.db`, '--workers', '2']);
+      if (out.code !== 0) throw new Error(`reference run failed: ${out.stderr.slice(-500)}`);
+      const expected = new Map(readNumbers(`${ref.dir}/ref.db`).map((r) => [r.id, r]));
+      const differ = rows.filter((r) => {
+        const e = expected.get(r.id);
+        return !e || JSON.stringify([e.values, e.epochs]) !== JSON.stringify([r.values, r.epochs]);
+      });
+      check(
+        'results bit-identical to an uninterrupted local run',
+        differ.length === 0 && expected.size === rows.length,
+        differ.length
+          ? `differ: ${differ.map((r) => r.id).join(' ')}`
+          : `${rows.length} trials: test NLL, bounds by K, active units and every epoch's bound equal`,
+      );
+    } finally {
+      ref.cleanup();
+    }
+    const ok = invariants.every((i) => i.held);
+    return { options: opts, faults: injector.counts, faultsTotal, trials: opts.trials, done, seconds, invariants, ok };
+  } finally {
+    await c.stop();
+  }
+}
+
+/** The report as the tables `pnpm chaos` prints. */
+export function formatChaosReport(r: ChaosReport): string {
+  const lines: string[] = [];
+  const o = r.options;
+  lines.push(
+    `chaos: seed ${o.seed}, ${o.trials} trials, ${o.workers} workers, ${r.faultsTotal} faults, ${r.seconds.toFixed(0)} s`,
+    '',
+    'fault                     injected',
+    '------------------------  --------',
+  );
+  for (const [k, n] of Object.entries(r.faults)) lines.push(`${k.padEnd(24)}  ${String(n).padStart(8)}`);
+  lines.push(
+    `${'total'.padEnd(24)}  ${String(r.faultsTotal).padStart(8)}`,
+    '',
+    'invariant                                            held  detail',
+  );
+  lines.push(`${'-'.repeat(51)}  ----  ------`);
+  for (const i of r.invariants) lines.push(`${i.name.padEnd(51)}  ${i.held ? 'yes ' : 'NO  '}  ${i.detail}`);
+  lines.push('', r.ok ? 'all invariants held' : 'INVARIANTS VIOLATED');
+  return `${lines.join('\n')}\n`;
+}
