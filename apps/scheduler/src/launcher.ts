@@ -26,6 +26,8 @@ export async function launchSweep(db: ResultsDb, queues: SweepQueues, plan: Swee
   });
   db.setSweepState(plan.sweepId, 'active');
   const { added } = db.addTrials(plan.sweepId, plan.trials);
+  // Trials queued under an id the current normalisation no longer issues would wait forever.
+  db.retireRenamedTrials(plan.sweepId, new Set(plan.trials.map((t) => t.id)));
   await queues.clearCancel(plan.sweepId);
   return {
     ...(await enqueuePending(db, queues, plan.sweepId, new Set(plan.trials.map((t) => t.id)), plan.spec.priority)),

@@ -46,7 +46,8 @@ export function trialId(sweepId: string, config: TrialConfig): string {
  * depend on the sweep, so identical setups compare across sweeps.
  */
 export function configGroupId(config: TrialConfig): string {
-  const { seed: _seed, ...rest } = config;
+  // The identity form, like trial ids: a field added later at its neutral default splits no group.
+  const { seed: _seed, ...rest } = identityForm(config);
   const hash = createHash('sha256').update(stableStringify(rest)).digest('hex');
   return `g${hash.slice(0, 16)}`;
 }

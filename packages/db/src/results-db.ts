@@ -102,6 +102,9 @@ export class ResultsDb {
   ): void {
     this.writes.trialFailed(trialId, error, opts, now);
   }
+  retireRenamedTrials(sweepId: string, planIds: ReadonlySet<string>, now = Date.now()): number {
+    return this.writes.retireRenamedTrials(sweepId, planIds, now);
+  }
   setTrialStatus(trialIds: string[], status: Exclude<TrialStatus, 'done'>, now = Date.now()): number {
     return this.writes.setTrialStatus(trialIds, status, now);
   }

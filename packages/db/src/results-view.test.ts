@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configGroupId, expandSweep, type PlannedTrial, sweepSpecFromObject, type TrialResult } from '@iwae-sweep/core';
+import { configGroupId, expandSweep, type PlannedTrial, sweepSpecFromObject, type TrialResult, trialId } from '@iwae-sweep/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFIG_COLUMNS } from './config-columns.ts';
@@ -191,5 +191,45 @@ describe('analysis views for SQL and pandas', () => {
       },
     );
     expect(cli.trim().split('\n')).toEqual(['2|91.0', '2|111.0']);
+  });
+});
+
+describe('trials renamed by the config normalisation', () => {
+  it('an IWAE K=1 trial queued under its old id is cancelled in favour of the VAE trial; a finished one stays', () => {
+    const k1 = expandSweep(
+      sweepSpecFromObject({
+        name: 'k1',
+        base: { trainSize: 100, testSize: 50, epochs: 1, evalK: 10, batchSize: 10 },
+        grid: { k: [1], objective: ['vae'] },
+        seeds: 2,
+      }),
+    );
+    const db = ResultsDb.open(file);
+    try {
+      db.saveSweep({ id: 'k1', spec: k1.spec, mode: 'local' });
+      db.addTrials('k1', k1.trials);
+      // What older code stored: the same configs named iwae, under the ids that name gave.
+      const old = k1.trials.map((t) => {
+        const config = { ...t.config, objective: 'iwae' as const };
+        return { id: trialId('k1', config), config, flops: t.flops };
+      });
+      db.addTrials('k1', old);
+      db.recordResult(old[1]?.id as string, result(old[1] as PlannedTrial, 100));
+      const planIds = new Set(k1.trials.map((t) => t.id));
+      expect(db.retireRenamedTrials('k1', planIds)).toBe(1);
+      const first = db.getTrial(old[0]?.id as string);
+      expect(first?.status).toBe('cancelled');
+      expect(first?.error).toContain(`superseded by ${k1.trials.find((t) => t.config.seed === old[0]?.config.seed)?.id}`);
+      expect(db.getTrial(old[1]?.id as string)?.status).toBe('done');
+      expect(
+        db
+          .trialsOf('k1', ['queued'])
+          .map((t) => t.id)
+          .sort(),
+      ).toEqual([...planIds].sort());
+      expect(db.retireRenamedTrials('k1', planIds)).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -3,10 +3,12 @@ import {
   type EpochMetrics,
   ERROR_TEXT_LIMITS,
   epochMetricsSchema,
+  normalizeTrialConfig,
   type PlannedTrial,
   stableStringify,
   type TrialResult,
   totalEpochs,
+  trialId,
   trialResultSchema,
   truncateText,
 } from '@iwae-sweep/core';
@@ -16,6 +18,7 @@ import { type DbConnection, validate } from './connection.ts';
 import type { ModelOf, SweepInput, TrialStart } from './db-types.ts';
 import { UnknownEntityError } from './errors.ts';
 import { epochs, sweeps, type TrialStatus, trialConfigs, trials } from './schema.ts';
+import { decodeTrialConfig } from './trial-config-codec.ts';
 
 /**
  * Every write of sweeps, trials and epochs. Idempotent: recording the same epoch or result twice
@@ -298,6 +301,41 @@ export class TrialWrites {
         .where(and(eq(trials.id, trialId), ne(trials.status, 'done')))
         .run(),
     );
+  }
+
+  /**
+   * Unfinished trials of a sweep that the current normalisation names differently (e.g. an IWAE
+   * with K=1 queued before it became the VAE's trial) and whose new id is in the plan: they would
+   * wait forever, since runners only run the plan. They are cancelled, saying which trial computes
+   * them now. Finished ones keep their results. Returns how many were retired.
+   */
+  retireRenamedTrials(sweepId: string, planIds: ReadonlySet<string>, now = Date.now()): number {
+    const rows = this.conn.sqlite
+      .prepare(
+        `select t.id, c.config_json as configJson from trials t join trial_configs c on c.trial_id = t.id
+          where t.sweep_id = ? and t.status in ('queued', 'running', 'failed')`,
+      )
+      .all(sweepId) as { id: string; configJson: string }[];
+    const retire = this.conn.sqlite.prepare(
+      "update trials set status = 'cancelled', error = ?, finished_at = ?, updated_at = ? where id = ? and status != 'done'",
+    );
+    let retired = 0;
+    this.conn.guard(`retiring renamed trials of ${sweepId}`, () =>
+      this.conn.sqlite.transaction(() => {
+        for (const r of rows) {
+          if (planIds.has(r.id)) continue;
+          const nowId = trialId(sweepId, normalizeTrialConfig(decodeTrialConfig(r.configJson, r.id)));
+          if (nowId === r.id || !planIds.has(nowId)) continue;
+          retired += retire.run(
+            `superseded by ${nowId}: the same computation under the current config normalisation`,
+            now,
+            now,
+            r.id,
+          ).changes;
+        }
+      })(),
+    );
+    return retired;
   }
 
   /** Sets the status of unfinished trials (requeue after a crash, cancel…); returns how many changed. */

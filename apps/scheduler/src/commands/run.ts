@@ -87,6 +87,9 @@ export function registerRun(program: Command): void {
         db.setSweepState(plan.sweepId, 'active');
         const { added } = db.addTrials(plan.sweepId, plan.trials);
         const inPlan = new Set(plan.trials.map((t) => t.id));
+        const retired = db.retireRenamedTrials(plan.sweepId, inPlan);
+        if (retired > 0)
+          process.stderr.write(`${retired} queued trials are now named as trials of the plan (same computation): cancelled\n`);
         const statuses = flags.retryFailed
           ? (['queued', 'running', 'cancelled', 'failed'] as const)
           : (['queued', 'running', 'cancelled'] as const);
