@@ -77,6 +77,11 @@ const cases: [string, string, RegExp][] = [
   ['a name with a path', ok('').replace('name: s', 'name: ../../etc'), /name \(line 1\): got "\.\.\/\.\.\/etc", expected a name/],
   ['a name with a terminal escape', ok('').replace('name: s', 'name: "a\\e[2Jb"'), /name \(line 1\): got "a\\u001b\[2Jb"/],
   [
+    'a C1 control (one-byte CSI) in a value',
+    ok('grid: { objective: ["\\u009b31mred"] }'),
+    /grid\.objective\[0\] \(line 3\): got "\\u009b31mred"/,
+  ],
+  [
     'logUniform from 0',
     ok('random: { samples: 1, params: { learningRate: { logUniform: [0, 1] } } }'),
     /random\.params\.learningRate/,

@@ -10,6 +10,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerWorker } from './commands/worker.ts';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.ts';
+import { terminalSafe } from './format-table.ts';
 
 export function buildProgram(): Command {
   const program = new Command('iwae-sweep')
@@ -36,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     // Commander has printed its own usage errors and help already.
-    if (!(err instanceof CommanderError)) process.stderr.write(`${describeError(err)}\n`);
+    // Messages echo what the user (or a file, or the DB) gave: no control character reaches the terminal raw.
+    if (!(err instanceof CommanderError)) process.stderr.write(`${terminalSafe(describeError(err), { keepNewlines: true })}\n`);
     return exitCodeFor(err);
   }
 }

@@ -25,9 +25,12 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_IN_CSV = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-/** Text from the DB for a terminal table: every control or bidi character shown as \uXXXX. */
-export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, escapeChar);
+/**
+ * Text from the DB or the user for a terminal: every control or bidi character shown as \uXXXX
+ * (newlines kept when asked, for multi-line messages).
+ */
+export function terminalSafe(text: string, opts: { keepNewlines?: boolean } = {}): string {
+  return text.replace(UNSAFE, (c) => (opts.keepNewlines && c === '\n' ? c : escapeChar(c)));
 }
 
 function cell(v: CellValue, digits?: number): string {
