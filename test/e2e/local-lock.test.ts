@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { killTree, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { allTrials, readTrials, trialStates } from '../helpers/sweep-fixture.ts';
+
+const tmp = tempDir('local-lock');
+const procs: ReturnType<typeof startCli>[] = [];
+afterAll(async () => {
+  for (const p of procs) await killTree(p);
+  tmp.cleanup();
+});
+
+const spec = tmp.file(
+  'lock.yaml',
+  `name: locked
+base: { trainSize: 200, testSize: 20, batchSize: 100, epochs: 3, evalK: 10 }
+grid:
+  k: [2]
+  objective: [iwae]
+`,
+);
+const db = `${tmp.dir}/iwae.db`;
+
+describe('one local runner per sweep', () => {
+  it('refuses a second runner of the same sweep while the first runs, and takes over the lock of a dead one', async () => {
+    const first = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+    procs.push(first);
+    const running = await waitFor(
+      () => readTrials(db, 'locked').find((t) => t.status === 'running' && t.workerId),
+      90_000,
+      'the first runner training',
+      50,
+      trialStates(db, 'locked'),
+    );
+    // Its trial process is frozen meanwhile: the first runner cannot finish (and free the lock) first.
+    const childPid = Number(running.workerId?.split(':')[1]);
+    const second = await whileFrozen([childPid], () =>
+      runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']),
+    );
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`sweep "locked" is already being run by process ${first.pid}`);
+    expect(second.stderr).not.toMatch(/\n\s+at /); // one line, no stack trace
+    // Nothing the first runner wrote was changed by the refused one.
+    expect(readTrials(db, 'locked').map((t) => `${t.status} ${t.attempts}`)).toEqual(['running 1']);
+
+    // The first runner dies without releasing its lock: the next run takes it over and finishes.
+    await killTree(first);
+    const third = await runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(allTrials(db, 'locked', 1)).toBe(true);
+  });
+});
