@@ -38,7 +38,8 @@ describe('resuming a local sweep after the runner is killed with SIGKILL', () =>
     expect(killed.signal).toBe('SIGKILL');
     // The killed runner's trial process notices its parent is gone and exits by itself.
     const childPid = Number(second.workerId?.split(':')[1]);
-    await waitFor(() => !alive(childPid), 30_000, 'the orphaned trial process to exit');
+    // (It checks between timers, and an epoch blocks them: on a loaded machine that takes a while.)
+    await waitFor(() => !alive(childPid), 90_000, 'the orphaned trial process to exit');
 
     const before = ResultsDb.open(db);
     const firstResult = before.results({ sweepId: 'resume' }).find((r) => r.trial === first.id);

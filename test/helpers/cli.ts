@@ -189,12 +189,7 @@ export async function whileFrozen<T>(pids: number[], fn: () => Promise<T>): Prom
   }
 }
 
-/** Whether a process exists (signal 0 probes without sending anything). */
+/** Whether a process runs: it exists and is not a zombie (dead, waiting to be reaped). */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return running(pid);
 }
