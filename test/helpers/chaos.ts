@@ -119,7 +119,7 @@ class FaultInjector {
   }
 
   /** Injects one fault and waits until it is over (the cluster is whole again). */
-  async inject(): Promise<FaultKind> {
+  async inject(): Promise<FaultKind | undefined> {
     const kind = this.pick(FAULT_KINDS);
     const c = this.c;
     const host = this.pick(c.workers);
@@ -134,12 +134,12 @@ class FaultInjector {
         host.start();
         break;
       case 'kill-trial-process': {
-        const kids = host.childPids();
-        if (kids.length === 0) break; // idle: nothing to kill this time (still counted: it was tried)
+        const busy = c.workers.filter((w) => w.childPids().length > 0);
+        if (busy.length === 0) return undefined; // no trial process anywhere: not a fault, pick again
         try {
-          process.kill(this.pick(kids), 'SIGKILL');
+          process.kill(this.pick(this.pick(busy).childPids()), 'SIGKILL');
         } catch {
-          // exited meanwhile
+          return undefined; // exited meanwhile
         }
         break;
       }
@@ -213,7 +213,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (done + failed >= opts.trials) break;
       if (faultsTotal < opts.faults) {
         await sleep(500 + rng.nextInt(2500));
-        await injector.inject();
+        if (!(await injector.inject())) continue;
         faultsTotal++;
         log(`  ${faultsTotal}/${opts.faults} faults, ${done}/${opts.trials} trials done`);
       } else {
