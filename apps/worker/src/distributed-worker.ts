@@ -102,7 +102,15 @@ export class DistributedWorker {
       IWAE_SWEEP_HOST: host,
       ...(opts.caFile ? { IWAE_SWEEP_REDIS_CA: opts.caFile } : {}),
       ...(opts.backend ? { IWAE_SWEEP_BACKEND: opts.backend } : {}),
-      ...(opts.gpu !== undefined ? { IWAE_SWEEP_GPU: String(opts.gpu), CUDA_VISIBLE_DEVICES: String(opts.gpu) } : {}),
+      ...(opts.gpu !== undefined
+        ? {
+            IWAE_SWEEP_GPU: String(opts.gpu),
+            CUDA_VISIBLE_DEVICES: String(opts.gpu),
+            // TensorFlow takes nearly all of a GPU's memory in its first process unless told to
+            // grow on demand: without this, a second trial process on the same GPU fails.
+            TF_FORCE_GPU_ALLOW_GROWTH: process.env.TF_FORCE_GPU_ALLOW_GROWTH ?? 'true',
+          }
+        : {}),
       ...(opts.gitSha ? { IWAE_SWEEP_GIT_SHA: opts.gitSha } : {}),
     };
     const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
@@ -180,6 +188,12 @@ export class DistributedWorker {
     await dw.beat();
     dw.heartbeat = setInterval(() => void dw.beat(), Math.floor(registry.ttlMs / 3));
     dw.heartbeat.unref();
+    if (opts.gpu !== undefined && (opts.concurrency ?? 1) > 1) {
+      log.info(
+        `${opts.concurrency} trials share GPU ${opts.gpu}: one TensorFlow process each, with its own model and ` +
+          'GPU memory grown on demand (TF_FORCE_GPU_ALLOW_GROWTH); lower --concurrency if a trial runs out of GPU memory',
+      );
+    }
     log.info(
       `worker ${id} on ${host}: waiting for trials (concurrency ${opts.concurrency ?? 1}, checkpoints in ${opts.checkpoints})`,
     );

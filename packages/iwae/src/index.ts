@@ -9,6 +9,7 @@ export * from './errors.ts';
 export * from './evaluate.ts';
 export * from './fast-ops.ts';
 export * from './gaussian.ts';
+export * from './gradient-choice.ts';
 export * from './importance-stats.ts';
 export type * from './layer-ops.ts';
 export * from './mnist.ts';

@@ -4,6 +4,7 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import { CheckpointError, TrainingAbortedError } from './errors.ts';
 import { activeUnits, evaluateBound } from './evaluate.ts';
+import { gradientFor } from './gradient-choice.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
 import { runtimeInfo } from './runtime-info.ts';
@@ -41,7 +42,7 @@ export interface RunTrialOptions {
  */
 export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}): Promise<TrialResult> {
   const backend = await initBackend(opts.backend ?? 'auto', opts.gpu === undefined ? {} : { gpu: opts.gpu });
-  const gradient = opts.gradient ?? 'fast';
+  const gradient = opts.gradient ?? gradientFor(backend.name);
   await opts.onPhase?.('loading');
   const trainSplit = loadMnistImages('train');
   const train = takeImages(trainSplit, config.trainSize);
