@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerControl } from './commands/control.ts';
 import { registerLaunch } from './commands/launch.ts';
+import { registerPurge } from './commands/purge.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReport } from './commands/report.ts';
 import { registerResults } from './commands/results.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerServe(program);
   registerControl(program);
+  registerPurge(program);
   return program;
 }
 

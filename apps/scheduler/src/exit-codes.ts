@@ -7,6 +7,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 /** Typed errors that mean "the input was wrong" (exit 2), not "the work failed" (exit 1). */
 const USAGE_CODES = new Set([
   'spec_changed',
+  'purge_refused',
   'spec_file',
   'read_only',
   'db_file',
