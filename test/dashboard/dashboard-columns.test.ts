@@ -18,7 +18,7 @@ beforeAll(async () => {
   serve.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  url = await waitFor(() => /dashboard at (http:\/\/\S+?)\/?$/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+  url = await waitFor(() => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
 });
 afterAll(async () => {
   await browser?.close();

@@ -30,7 +30,11 @@ async function serve(args: string[]): Promise<{ url: string; proc: ReturnType<ty
   proc.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const url = await waitFor(() => /dashboard at (http:\/\/\S+?)\/?$/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+  const url = await waitFor(
+    () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
+    30_000,
+    'the dashboard URL',
+  );
   return { url, proc };
 }
 

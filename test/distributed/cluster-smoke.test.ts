@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
 import { Cluster, waitUntil } from '../helpers/cluster.ts';
 import { assertExactlyOnce, readTrials } from '../helpers/sweep-fixture.ts';
 import { makeServerCertificates } from '../helpers/tls-certs.ts';
@@ -38,6 +39,35 @@ describe('a cluster of separate hosts over TLS with a password and no shared dis
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^host-1 +host-1 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
     expect(status.stdout).toMatch(/^host-2 +host-2 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
+  });
+
+  it('the dashboard lists the workers: host, backend, running trials, throughput, last seen', async () => {
+    const c = cluster as Cluster;
+    const serve = startCli(['serve', '--db', c.db, '--port', '0'], { env: c.envVia() });
+    const browser = await launchChromium();
+    try {
+      let stderr = '';
+      serve.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const url = await waitFor(
+        () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
+        30_000,
+        'the dashboard URL',
+        100,
+        () => stderr,
+      );
+      const page = await browser.newPage();
+      await page.goto(`${url}/`);
+      await page.waitForSelector('#workers tr[data-worker="host-2"]', { timeout: 30_000 });
+      const row = (await page.textContent('#workers tr[data-worker="host-1"]')) ?? '';
+      expect(row).toMatch(/^host-1\s*host-1\s*auto\s*0\/1/);
+      expect(row).toMatch(/ago\s*alive$/);
+    } finally {
+      await browser.close();
+      serve.kill('SIGKILL');
+      await serve.output;
+    }
   });
 
   it('status shows a worker that vanished (killed: its heartbeat expires) apart from one that stopped', async () => {

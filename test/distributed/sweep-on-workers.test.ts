@@ -84,7 +84,11 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     dash.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const url = await waitFor(() => /dashboard at (http:\/\/\S+?)\/?;/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+    const url = await waitFor(
+      () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
+      30_000,
+      'the dashboard URL',
+    );
     const board = await fetch(`${url}/queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toMatch(/<div id="root">/);

@@ -19,7 +19,7 @@ export async function startServe(start: (args: string[]) => ReturnType<typeof st
     stderr += d.toString();
   });
   const url = await waitFor(
-    () => /dashboard at (http:\/\/\S+?)\/?(;|$)/m.exec(stderr)?.[1],
+    () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
     60_000,
     'the dashboard URL',
     100,

@@ -88,6 +88,8 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   app.get('/trials/:id', (c) => c.html(pageHtml('trial', { queues: Boolean(queues) })));
 
   app.get('/api/sweeps', (c) => c.json(db.sweepSummaries().map((s) => sweepView(s, db.file))));
+  // The workers' heartbeats (distributed mode): host, backend/GPU, running trials, last seen.
+  app.get('/api/workers', async (c) => c.json(queues ? await queues.workerRegistry().list() : []));
   app.get('/api/sweeps/:id', (c) => {
     const id = c.req.param('id');
     const [s] = db.sweepSummaries(id);

@@ -64,6 +64,22 @@ import { escapeHtml as esc, formatSeconds } from './format.js';
     }
   }
 
+  // ---------------------------------------------------------------- workers
+  // One row per worker from its heartbeats; throughput = trials finished per hour since it started.
+  function workersTable(workers) {
+    const now = Date.now();
+    const rows = workers.map((w) => {
+      const hours = Math.max((w.lastSeen - w.startedAt) / 3_600_000, 1 / 3600);
+      const gpu = w.gpu === undefined ? '' : ` · GPU ${esc(w.gpu)}`;
+      return `<tr data-worker="${esc(w.id)}"><td>${esc(w.host)}</td><td>${esc(w.id)}</td><td>${esc(w.backend)}${gpu}</td>
+<td class="num">${esc(w.running.length)}/${esc(w.concurrency)}</td><td>${w.running.map((t) => `<a href="/trials/${encodeURIComponent(t)}">${esc(t)}</a>`).join(' ')}</td>
+<td class="num">${num(w.finished / hours, 1)}</td><td>${dur((now - w.lastSeen) / 1000)} ago</td><td>${status(w.status)}</td></tr>`;
+    });
+    return `<h2>Workers</h2>
+<table id="workers"><thead><tr><th>host</th><th>worker</th><th>backend</th><th class="num">running</th><th>trials</th><th class="num">trials/h</th><th>last seen</th><th>status</th></tr></thead><tbody>
+${rows.join('')}</tbody></table>${workers.length === 0 ? '<p class="muted">No worker has connected yet: <code>pnpm iwae-sweep worker</code></p>' : ''}`;
+  }
+
   // ---------------------------------------------------------------- sweeps
   async function sweepsPage() {
     const draw = async () => {
@@ -80,7 +96,8 @@ ${sweeps
 <td>${s.done + s.failed + s.cancelled === s.total && s.total > 0 ? time(s.lastFinishedAt) : '–'}</td><td>${actions(s)}</td></tr>`,
   )
   .join('')}
-</tbody></table>${sweeps.length === 0 ? '<p class="muted">No sweeps yet: <code>pnpm iwae-sweep run examples/quick.yaml</code></p>' : ''}`;
+</tbody></table>${sweeps.length === 0 ? '<p class="muted">No sweeps yet: <code>pnpm iwae-sweep run examples/quick.yaml</code></p>' : ''}
+${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers')) : ''}`;
       bindActions(app, undefined, draw);
     };
     await draw();
