@@ -128,7 +128,7 @@ describe('a real sweep on the embedded default (no Redis)', () => {
     expect(JSON.parse(after.stdout)).toEqual([{ n: 4 }]);
   });
 
-  it('report writes a self-contained page with the paper table, bound-vs-K fit and learning curves', async () => {
+  it('report writes a self-contained page: the paper table, bounds against K, what lies beyond L_evalK, labelled learning curves', async () => {
     const out = tmp.file('report.html');
     const rep = await runCli(['report', '--db', db, '--sweep', 'tiny', '--out', out]);
     expect(rep.code, rep.stderr).toBe(0);
@@ -138,16 +138,39 @@ describe('a real sweep on the embedded default (no Redis)', () => {
     expect(html).toMatch(/<td>1 layer<br><span class="muted">learningRate=0.001<\/span><\/td><td class="num">5<\/td>/);
     expect(html).toContain('id="chart-nll"');
     expect(html).toContain('id="chart-bound"');
-    expect(html).toContain('id="fit-table"');
-    expect(html).toContain('id="chart-curves"');
+    // No 1/k fit labelled log p(x): the jackknife, named an estimate, and the ESS that qualifies it.
+    expect(html).not.toMatch(/≈ log p\(x\)|fit-table/);
+    expect(html).toContain('id="beyond-table"');
+    expect(html).toContain('log p(x) jackknife est. (not a bound)');
+    // Both training bounds, each on its own chart and named for what it is.
+    expect(html).toContain('id="chart-train-lk"');
+    expect(html).toContain('id="chart-train-elbo"');
+    // A 2-epoch, 300-image sweep is not the paper's setup: no paper numbers, and the reasons.
+    expect(html).not.toContain('paper 86.');
+    expect(html).toMatch(/The paper's numbers are not shown:.*<li>schedule: 2 epochs at a constant rate/s);
+    expect(html).toContain('<li>trainSize 300 (paper: 60000, or 59600 + 400 held out)</li>');
     expect(html).toContain('id="failed"');
     expect(html).not.toMatch(/<script src=|<link /);
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}');
     expect(data.paperTable).toHaveLength(4);
-    // One curve per finished model, each with a 1/K fit whose gap shrinks as K grows (b > 0).
-    const curves = data.boundCurves as { fit?: { b: number } }[];
+    // One curve per finished model, L_k rising with k; the jackknife above L_evalK in every group.
+    const curves = data.boundCurves as { points: { k: number; bound: number }[] }[];
     expect(curves).toHaveLength(4);
-    for (const c of curves) expect(c.fit?.b).toBeGreaterThan(0);
-    expect(data.learningCurves[0].epochs).toEqual([1, 2]);
+    for (const c of curves) {
+      const bounds = c.points.map((p) => p.bound);
+      expect(bounds).toEqual([...bounds].sort((x, y) => x - y));
+    }
+    for (const r of data.paperTable as { nllMean: number; jackknifeMean: number; essMedianMean: number }[]) {
+      expect(r.jackknifeMean).toBeGreaterThan(-r.nllMean);
+      expect(r.essMedianMean).toBeGreaterThanOrEqual(1);
+      expect(r.essMedianMean).toBeLessThanOrEqual(100);
+    }
+    const lc = data.learningCurves[0];
+    expect(lc.epochs).toEqual([1, 2]);
+    // The ELBO estimate lies below L_K for K > 1 (Jensen), at every epoch.
+    for (const c of data.learningCurves as { trainElbo: number[]; trainIwae: number[] }[]) {
+      for (const [i, elbo] of c.trainElbo.entries()) expect(elbo).toBeLessThan(c.trainIwae[i] as number);
+    }
+    expect(data.curveCharts.map((c: { key: string }) => c.key)).toEqual(['trainIwae', 'trainElbo']);
   });
 });

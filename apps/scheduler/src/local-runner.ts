@@ -155,7 +155,7 @@ export class LocalRunner {
         ...(this.opts.gitSha ? { gitSha: this.opts.gitSha } : {}),
       });
       this.summary.started++;
-      this.opts.display.trialStarted(child.slot, { id: t.id, label: trialLabel(t) }, attempt);
+      this.opts.display.trialStarted(child.slot, { id: t.id, label: trialLabel(t), config: t.config }, attempt);
       child.run(this.job(t), this.checkpointDir, this.opts.backend);
     }
     if (this.queue.length === 0 && ![...this.children].some((c) => c.busy)) this.finished();
@@ -176,7 +176,7 @@ export class LocalRunner {
     const trialId = msg.type === 'event' ? msg.event.trialId : msg.trialId;
     const t = this.byId.get(trialId);
     if (!t) return;
-    const shown = { id: t.id, label: trialLabel(t) };
+    const shown = { id: t.id, label: trialLabel(t), config: t.config };
     const { display } = this.opts;
     if (msg.type === 'eval-progress') {
       display.evalProgress(child.slot, shown, msg.done, msg.total);
@@ -235,7 +235,7 @@ export class LocalRunner {
     const final = event.final || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
     this.apply(child, { ...event, final });
     this.partial.delete(t.id);
-    this.opts.display.trialFailed(child.slot, { id: t.id, label: trialLabel(t) }, event.error.message, final);
+    this.opts.display.trialFailed(child.slot, { id: t.id, label: trialLabel(t), config: t.config }, event.error.message, final);
     if (final) {
       this.summary.failed++;
       this.flopsDone += t.flops;

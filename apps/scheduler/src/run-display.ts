@@ -1,10 +1,13 @@
-import type { EpochMetrics } from '@iwae-sweep/core';
+import type { EpochMetrics, TrialConfig } from '@iwae-sweep/core';
 import cliProgress from 'cli-progress';
 import { formatSeconds } from './progress.ts';
+import { epochBounds } from './web/bound-labels.js';
 
 export interface DisplayedTrial {
   id: string;
   label: string;
+  /** What names its epoch figures: both training bounds and the validation bound. */
+  config: Pick<TrialConfig, 'k' | 'validationK' | 'objective'>;
 }
 
 /** What the local runner shows while it works. */
@@ -43,7 +46,7 @@ export class LineDisplay implements RunDisplay {
   }
   epoch(slot: number, t: DisplayedTrial, m: EpochMetrics, total: number) {
     this.write(
-      `[w${slot}] ${t.label}: epoch ${m.epoch}/${total} bound ${m.trainBound.toFixed(2)} ${m.examplesPerSecond.toFixed(0)} ex/s`,
+      `[w${slot}] ${t.label}: epoch ${m.epoch}/${total} ${epochBounds(m, t.config)} ${m.examplesPerSecond.toFixed(0)} ex/s`,
     );
   }
   evalProgress() {}
@@ -101,11 +104,11 @@ export class BarDisplay implements RunDisplay {
     const info = phase === 'training' && detail?.resumedFromEpoch ? `resumed after epoch ${detail.resumedFromEpoch}` : phase;
     this.bar(slot)?.update({ info });
   }
-  epoch(slot: number, _t: DisplayedTrial, m: EpochMetrics, total: number) {
+  epoch(slot: number, t: DisplayedTrial, m: EpochMetrics, total: number) {
     const b = this.bar(slot);
     b?.setTotal(total);
     b?.update(m.epoch, {
-      info: `epoch ${m.epoch}/${total} bound ${m.trainBound.toFixed(2)} ${m.examplesPerSecond.toFixed(0)} ex/s`,
+      info: `epoch ${m.epoch}/${total} ${epochBounds(m, t.config)} ${m.examplesPerSecond.toFixed(0)} ex/s`,
     });
   }
   evalProgress(slot: number, _t: DisplayedTrial, done: number, total: number) {

@@ -3,6 +3,7 @@ import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
 import { formatSeconds, progressBar } from '../progress.ts';
+import { epochBounds, essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
 
 interface TrainFlags extends TrialFlagValues {
   backend: string;
@@ -50,7 +51,7 @@ export function registerTrain(program: Command): void {
       },
       onEpoch: (m, total) => {
         log(
-          `epoch ${String(m.epoch).padStart(String(total).length)}/${total}  train L_${config.k} ${m.trainBound.toFixed(3)}  ` +
+          `epoch ${String(m.epoch).padStart(String(total).length)}/${total}  ${epochBounds(m, config, 3)}  ` +
             `${m.examplesPerSecond.toFixed(0)} ex/s  ${formatSeconds(m.seconds)}  lr ${m.learningRate.toPrecision(3)}`,
         );
       },
@@ -61,11 +62,42 @@ export function registerTrain(program: Command): void {
   });
 }
 
+/** Beyond L_evalK: the jackknife (an estimate, labelled so) and the ESS that says whether to trust it. */
+function estimateRows(r: TrialResult): [string, string][] {
+  if (r.testJackknife === undefined || r.testEssMedian === undefined || r.testEssMean === undefined) return [];
+  const warn = essTooLow(r.testEssMedian, r.evalK) ? `  (ESS ≪ K=${r.evalK}: no estimate beyond L_${r.evalK} is reliable)` : '';
+  return [
+    [JACKKNIFE_LABEL, r.testJackknife.toFixed(3)],
+    ['effective sample size', `median ${r.testEssMedian.toFixed(1)}, mean ${r.testEssMean.toFixed(1)} of ${r.evalK}${warn}`],
+  ];
+}
+
+/** The last epoch's training bounds, each named for what it is. */
+function lastEpochRows(r: TrialResult): [string, string][] {
+  const m = r.epochs.at(-1);
+  if (m?.trainElbo === undefined || m.trainIwae === undefined) {
+    return [
+      [
+        `train objective (${r.config.objective === 'iwae' ? trainLkLabel(r.config.k) : TRAIN_ELBO_LABEL}), last epoch`,
+        r.trainBound.toFixed(3),
+      ],
+    ];
+  }
+  return [
+    [`${TRAIN_ELBO_LABEL}, last epoch`, m.trainElbo.toFixed(3)],
+    [`${trainLkLabel(r.config.k)}, last epoch`, m.trainIwae.toFixed(3)],
+    ...(m.validationBound === undefined
+      ? []
+      : [[`${validationLabel(r.config.validationK)}, last epoch`, m.validationBound.toFixed(3)] as [string, string]]),
+  ];
+}
+
 function summary(r: TrialResult): string {
   const rows: [string, string][] = [
     [`test NLL (−L_${r.evalK})`, `${r.testNll.toFixed(3)} nats`],
     ...Object.entries(r.testBoundsByK).map(([k, v]): [string, string] => [`test L_${k}`, v.toFixed(3)]),
-    [`train bound (L_${r.config.k}, last epoch)`, r.trainBound.toFixed(3)],
+    ...estimateRows(r),
+    ...lastEpochRows(r),
     [
       'active units',
       `${r.activeUnitsPerLayer.join('+')} of ${r.config.layers === 1 ? r.config.latent : `${r.config.latent1}+${r.config.latent}`}`,

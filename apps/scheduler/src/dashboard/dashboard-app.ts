@@ -72,6 +72,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     ['dashboard.js', { type: 'text/javascript', body: asset('dashboard.js') }],
     ['charts.js', { type: 'text/javascript', body: asset('charts.js') }],
     ['format.js', { type: 'text/javascript', body: asset('format.js') }],
+    ['bound-labels.js', { type: 'text/javascript', body: asset('bound-labels.js') }],
     ['dashboard.css', { type: 'text/css', body: asset('dashboard.css') }],
     ['uplot.js', { type: 'text/javascript', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') }],
     ['uplot.css', { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') }],

@@ -57,18 +57,25 @@ export function changedTrials(db: ResultsDb, sweepId: string, since: number): Re
   });
 }
 
+/** One epoch's figures for live learning curves (nulls: not recorded by that trial). */
+export interface EpochPoint {
+  trialId: string;
+  epoch: number;
+  trainBound: number;
+  trainElbo: number | null;
+  trainIwae: number | null;
+  validationBound: number | null;
+}
+
 /** Epochs recorded since `since` (ms) for some trials (live learning curves). */
-export function newEpochs(
-  db: ResultsDb,
-  trialIds: string[],
-  since: number,
-): { trialId: string; epoch: number; trainBound: number }[] {
+export function newEpochs(db: ResultsDb, trialIds: string[], since: number): EpochPoint[] {
   if (trialIds.length === 0) return [];
   const marks = trialIds.map(() => '?').join(',');
   return db.sqlite
     .prepare(
-      `select trial_id as trialId, epoch, train_bound as trainBound from epochs
+      `select trial_id as trialId, epoch, train_bound as trainBound, train_elbo as trainElbo, train_iwae as trainIwae,
+              validation_bound as validationBound from epochs
         where trial_id in (${marks}) and recorded_at > ? order by trial_id, epoch`,
     )
-    .all(...trialIds, since) as { trialId: string; epoch: number; trainBound: number }[];
+    .all(...trialIds, since) as EpochPoint[];
 }

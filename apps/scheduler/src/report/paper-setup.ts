@@ -14,7 +14,7 @@ export interface PaperSetupCheck {
   differences: string[];
 }
 
-const REQUIRED: { field: keyof TrialConfig; paper: unknown; show?: string; layers?: 2 }[] = [
+const REQUIRED: { field: Exclude<keyof TrialConfig, 'seed'>; paper: unknown; layers?: 2 }[] = [
   { field: 'batchSize', paper: 20 },
   { field: 'learningRate', paper: 1e-3 },
   { field: 'testSize', paper: MNIST_TEST_SIZE },
@@ -30,7 +30,7 @@ const REQUIRED: { field: keyof TrialConfig; paper: unknown; show?: string; layer
 /** Holdouts that keep a trial comparable: none, or the authors' last 400 training images. */
 const AUTHORS_VALIDATION = 400;
 
-export function paperSetupCheck(config: TrialConfig): PaperSetupCheck {
+export function paperSetupCheck(config: Omit<TrialConfig, 'seed'>): PaperSetupCheck {
   const differences: string[] = [];
   const s = config.schedule;
   if (s.type !== 'paper' || s.stages !== 8) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatSeconds } from '../progress.ts';
+import { ESS_WARNING_FRACTION, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
 import { escapeHtml, jsonForScript } from './html.ts';
 import { paperReference } from './paper-numbers.ts';
 import type { ReportData } from './report-data.ts';
@@ -47,7 +48,8 @@ function paperTableHtml(data: ReportData): string {
     k: number,
     latent: number,
   ) => {
-    const ref = paperReference(objective, layers, k, latent);
+    // The paper's numbers stand only next to trials run as the paper ran them (paper-setup.ts).
+    const ref = r?.paperSetup.comparable ? paperReference(objective, layers, k, latent) : undefined;
     const refHtml = ref ? `<span class="ref" title="Burda et al. 2016, Table 1">paper ${ref.nll.toFixed(2)}</span>` : '';
     if (!r) return `<td class="num">–${refHtml}</td><td class="num">–</td>`;
     const sd = r.nllSd !== null ? ` ± ${fmt(r.nllSd)}` : '';
@@ -70,20 +72,75 @@ function paperTableHtml(data: ReportData): string {
 <tbody>${body || '<tr><td colspan="7">no finished trials yet</td></tr>'}</tbody></table>`;
 }
 
-function fitTableHtml(data: ReportData): string {
-  const rows = data.boundCurves
-    .filter((c) => c.fit)
+/** Why the paper's numbers are (not) shown: what differs from its setup, over the sweep's groups. */
+function paperNoteHtml(data: ReportData): string {
+  const groups = data.paperTable.length === 0 ? 0 : new Set(data.paperTable.map((r) => r.groupId)).size;
+  if (groups === 0) return '';
+  const shown = data.paperTable.filter((r) => r.paperSetup.comparable).length;
+  const why = data.paperDifferences
+    .map(
+      (d) =>
+        `<li>${escapeHtml(d.difference)}${d.groups < groups ? ` <span class="muted">(${d.groups} of ${groups} groups)</span>` : ''}</li>`,
+    )
+    .join('');
+  if (shown === data.paperTable.length) {
+    return '<p class="muted" id="paper-note">Gray: the numbers of Burda et al. (2016), Table 1; every trial here ran their setup (8-stage schedule, 60,000/10,000 images, batch 20, −L<sub>5000</sub>).</p>';
+  }
+  return `<div class="muted" id="paper-note"><p>${shown ? "Gray: the paper's numbers, next to the trials that ran its setup only." : "The paper's numbers are not shown:"} ${shown ? 'The others' : 'these trials'} differ from its setup (Table 1: 8-stage schedule, 60,000 training and 10,000 test images, evalK 5000, batch 20, lr 1e-3, Adam as in the paper or the authors' code):</p><ul>${why}</ul></div>`;
+}
+
+function modelLabel(c: ReportData['beyondBound'][number]): string {
+  const distinct = Object.entries(c.distinct)
+    .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join('');
+  return `${c.objective.toUpperCase()} ${c.layers}L K=${c.k}${c.latent !== 50 ? ` z=${c.latent}` : ''}${distinct}`;
+}
+
+/** L_evalK, then what the same samples say beyond it: the jackknife (an estimate) and the ESS. */
+function beyondBoundHtml(data: ReportData): string {
+  if (data.beyondBound.length === 0) {
+    return '<p class="muted">No jackknife or effective sample size recorded (trials finished before they existed).</p>';
+  }
+  const rows = data.beyondBound
     .slice(0, 60)
     .map(
       (c) =>
-        `<tr><td>${escapeHtml(c.objective.toUpperCase())} ${c.layers}L K=${c.k}${c.latent !== 50 ? ` z=${c.latent}` : ''}</td>` +
-        `<td class="num">${fmt(c.fit?.a)}</td><td class="num">${fmt(c.fit?.b)}</td><td class="num">${fmt(c.fit?.r2, 3)}</td>` +
-        `<td class="num">${c.points.map((p) => p.k).join(', ')}</td></tr>`,
+        `<tr${c.essLow ? ' class="ess-low"' : ''}><td>${escapeHtml(modelLabel(c))}</td><td class="num">${c.evalK}</td><td class="num">${fmt(c.bound)}</td>` +
+        `<td class="num">${fmt(c.jackknife)}</td><td class="num">${fmt(c.jackknife - c.bound, 3)}</td>` +
+        `<td class="num">${fmt(c.essMedian, 1)}</td><td class="num">${fmt(c.essMean, 1)}</td><td class="num">${fmt((100 * c.essMedian) / c.evalK, 2)} %</td>` +
+        `<td>${c.essLow ? `ESS ≪ K: no estimate beyond L<sub>${c.evalK}</sub> is reliable` : ''}</td></tr>`,
     )
     .join('\n');
-  return rows
-    ? `<table id="fit-table"><thead><tr><th>model</th><th>a (≈ log p(x))</th><th>b (gap·k)</th><th>R²</th><th>k used</th></tr></thead><tbody>${rows}</tbody></table>`
-    : '<p class="muted">No per-K test bounds recorded (set <code>evalKs</code> in the spec to get them).</p>';
+  return `<table id="beyond-table"><thead><tr><th>model</th><th>evalK</th><th>L<sub>evalK</sub> (bound)</th><th>${escapeHtml(JACKKNIFE_LABEL)}</th><th>jackknife − L<sub>evalK</sub></th><th>ESS median</th><th>ESS mean</th><th>ESS/K (median)</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The learning-curve charts: each figure on its own axes, labelled with exactly what it is. */
+function curveCharts(data: ReportData): { id: string; key: string; title: string }[] {
+  const has = (key: 'trainElbo' | 'trainIwae' | 'validationBound') =>
+    data.learningCurves.some((c) => c[key].some((v) => v !== null));
+  const charts: { id: string; key: string; title: string }[] = [];
+  if (has('validationBound')) {
+    const ks = [...new Set(data.learningCurves.map((c) => c.validationK))];
+    const sizes = [...new Set(data.learningCurves.map((c) => c.validationSize))];
+    const label = ks.length === 1 ? validationLabel(ks[0] as number) : 'validation L_k (k differs between groups!)';
+    charts.push({
+      id: 'chart-validation',
+      key: 'validationBound',
+      title: `${label} on ${sizes.join('/')} held-out training images — the same bound for every trial`,
+    });
+  }
+  if (has('trainIwae'))
+    charts.push({ id: 'chart-train-lk', key: 'trainIwae', title: `${trainLkLabel("each trial's k")} on the training batches` });
+  if (has('trainElbo'))
+    charts.push({ id: 'chart-train-elbo', key: 'trainElbo', title: `${TRAIN_ELBO_LABEL} on the training batches` });
+  if (!has('trainElbo')) {
+    charts.push({
+      id: 'chart-curves',
+      key: 'trainBound',
+      title: 'training objective (ELBO est. for VAE, L_K for IWAE: different bounds)',
+    });
+  }
+  return charts;
 }
 
 /** The self-contained HTML report of a sweep. */
@@ -120,7 +177,7 @@ export function renderReport(data: ReportData): string {
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1040px;padding:0 1rem;color:#222}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .55rem;text-align:left;vertical-align:top}
-th{background:#f5f5f5} td.num{text-align:right;font-variant-numeric:tabular-nums} .ref{display:block;color:#888;font-size:.8em}
+th{background:#f5f5f5} tr.ess-low td{background:#fff4e5} td.num{text-align:right;font-variant-numeric:tabular-nums} .ref{display:block;color:#888;font-size:.8em}
 .muted{color:#777} pre{margin:0;white-space:pre-wrap;max-width:560px} .chart{margin:1rem 0} code{font-size:.92em}
 details{margin:.5rem 0} dl.meta{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem} dl.meta dt{color:#666}
 </style></head><body>
@@ -130,23 +187,29 @@ details{margin:.5rem 0} dl.meta{display:grid;grid-template-columns:max-content a
 <details><summary>sweep spec</summary><pre>${escapeHtml(JSON.stringify(s.spec, null, 2))}</pre></details>
 
 <h2>Test NLL and active units (as in Table 1 of Burda et al. 2016)</h2>
-<p class="muted">Mean ± sd over seeds of −L<sub>evalK</sub> on the test images, and of the active units (Cov<sub>x</sub>(E<sub>q</sub>[z<sub>u</sub>]) &gt; 0.01). Gray: the paper's numbers, after its full 3,280-pass schedule.</p>
+<p class="muted">Mean ± sd over seeds of the test NLL −L<sub>evalK</sub> (the headline, as in the paper: L<sub>evalK</sub> is a lower bound of log p(x), so this over-estimates the true NLL), and of the active units (Cov<sub>x</sub>(E<sub>q</sub>[z<sub>u</sub>]) &gt; 0.01).</p>
 ${paperTableHtml(data)}
+${paperNoteHtml(data)}
 <div class="chart" id="chart-nll"></div>
 
 <h2>How the bound tightens with K</h2>
-<p class="muted">L<sub>k</sub> on the test images for each evaluation k (estimated from the same evalK samples), and the fit L<sub>k</sub> ≈ a − b/k of the large-K bias law: a estimates log p(x), b/k is the gap.</p>
+<p class="muted">L<sub>k</sub> on the test images for each evaluation k, estimated from the same evalK samples: each is a lower bound of log p(x), rising with k.</p>
 <div class="chart" id="chart-bound"></div>
-${fitTableHtml(data)}
+<h3>Beyond L<sub>evalK</sub></h3>
+<p class="muted">From the same evalK log weights per test image: the jackknife K·L<sub>K</sub> − (K−1)·mean<sub>i</sub> L<sub>K−1</sub><sup>(−i)</sup> removes the 1/K term of the gap; it is an <em>estimate</em> of log p(x), not a bound (it may exceed it). The effective sample size (Σw)²/Σw² says whether any such estimate is meaningful: when it is a tiny fraction of K (below ${ESS_WARNING_FRACTION * 100} %), a few samples carry the sum and the 1/K regime has not begun. Means over seeds.</p>
+${beyondBoundHtml(data)}
 
 <h2>Learning curves</h2>
-<p class="muted">Training objective per epoch, mean over seeds${data.learningCurvesShown < data.learningCurvesTotal ? ` — the ${data.learningCurvesShown} best of ${data.learningCurvesTotal} models by test NLL` : ''}.</p>
-<div class="chart" id="chart-curves"></div>
+<p class="muted">Per epoch, mean over seeds${data.learningCurvesShown < data.learningCurvesTotal ? ` — the ${data.learningCurvesShown} best of ${data.learningCurvesTotal} models by test NLL` : ''}. A VAE trained with K samples optimises the ELBO estimate, an IWAE L<sub>K</sub>: compare trials on the held-out validation bound (set <code>validationSize</code>), which is the same bound for all.</p>
+${curveCharts(data)
+  .map((c) => `<div class="chart" id="${c.id}"></div>`)
+  .join('\n')}
 ${failed}
 <script type="application/json" id="report-data">${jsonForScript({
     paperTable: data.paperTable,
     boundCurves: data.boundCurves,
     learningCurves: data.learningCurves,
+    curveCharts: curveCharts(data),
   })}</script>
 <script>${js}</script>
 <script>
@@ -154,7 +217,7 @@ ${failed}
   const data = JSON.parse(document.getElementById('report-data').textContent);
   if (data.paperTable.length) IwaeCharts.nllVsK(document.getElementById('chart-nll'), data.paperTable);
   if (data.boundCurves.length) IwaeCharts.boundVsK(document.getElementById('chart-bound'), data.boundCurves);
-  if (data.learningCurves.length) IwaeCharts.learningCurves(document.getElementById('chart-curves'), data.learningCurves);
+  for (const c of data.curveCharts) IwaeCharts.learningCurves(document.getElementById(c.id), data.learningCurves, c);
   document.body.dataset.chartsReady = 'true';
 })();
 </script>

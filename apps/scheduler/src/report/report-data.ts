@@ -7,7 +7,8 @@ import {
   varyingColumns,
 } from '@iwae-sweep/db';
 import { sweepStatus } from '../sweep-eta.ts';
-import { fitInverseK, type InverseKFit } from './fit-inverse-k.ts';
+import { essTooLow } from '../web/bound-labels.js';
+import { type PaperSetupCheck, paperSetupCheck } from './paper-setup.ts';
 
 /**
  * A config group as the report shows it: trials whose normalised configs differ only by seed
@@ -22,20 +23,42 @@ export interface ModelKey {
   latent: number;
   /** Config fields, beyond layers/objective/K/latent, whose values differ between the sweep's groups. */
   distinct: Record<string, ConfigValue>;
+  evalK: number;
+  validationK: number;
+  validationSize: number;
+  /** Whether the paper's Table 1 numbers may stand next to this group's, and if not, why not. */
+  paperSetup: PaperSetupCheck;
 }
 
 /** The model columns every report row shows already (not repeated in `distinct`). */
 const SHOWN = ['layers', 'objective', 'k', 'latent', 'seed'] as const;
 
 export interface BoundCurve extends ModelKey {
-  /** Mean over seeds of the test bound L_k at each evaluation k. */
+  /** Mean over seeds of the test bound L_k at each evaluation k (each a lower bound of log p(x)). */
   points: { k: number; bound: number }[];
-  fit: InverseKFit | undefined;
 }
 
+/**
+ * What the evalK log weights say beyond L_evalK, per group (means over seeds): the jackknife
+ * estimate of log p(x) (not a bound) and the effective sample size that says whether to trust it.
+ */
+export interface BeyondBound extends ModelKey {
+  bound: number;
+  jackknife: number;
+  essMedian: number;
+  essMean: number;
+  /** Median ESS below ESS_WARNING_FRACTION of evalK: the weights are degenerate. */
+  essLow: boolean;
+}
+
+/** Per epoch, means over seeds; null where no trial recorded the figure (older workers, no validation). */
 export interface LearningCurve extends ModelKey {
   epochs: number[];
+  /** The training objective as trained: the ELBO estimate for vae, L_K for iwae. */
   trainBound: number[];
+  trainElbo: (number | null)[];
+  trainIwae: (number | null)[];
+  validationBound: (number | null)[];
   trials: number;
 }
 
@@ -46,6 +69,10 @@ export interface ReportData {
   /** Config fields beyond layers/objective/K/latent/seed whose values differ between the sweep's groups. */
   varyingFields: string[];
   boundCurves: BoundCurve[];
+  beyondBound: BeyondBound[];
+  /** Groups that match the paper's setup, and what differs in the others (with how many groups). */
+  paperComparable: number;
+  paperDifferences: { difference: string; groups: number }[];
   learningCurves: LearningCurve[];
   /** Learning curves cover at most this many models (the best by test NLL), to stay readable. */
   learningCurvesShown: number;
@@ -73,26 +100,56 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     groups.map((g) => {
       const values = configValues(g.config);
       const distinct = Object.fromEntries(varying.map((name) => [name, values[name] ?? null]));
-      const { layers, objective, k, latent } = g.config;
-      return [g.groupId, { groupId: g.groupId, layers, objective, k, latent, distinct }];
+      const { layers, objective, k, latent, evalK, validationK, validationSize } = g.config;
+      const paperSetup = paperSetupCheck(g.config);
+      return [
+        g.groupId,
+        { groupId: g.groupId, layers, objective, k, latent, distinct, evalK, validationK, validationSize, paperSetup },
+      ];
     }),
   );
   const keyOf = (groupId: string): ModelKey =>
-    keys.get(groupId) ?? { groupId, layers: 0, objective: '?', k: 0, latent: 0, distinct: {} };
+    keys.get(groupId) ?? {
+      groupId,
+      layers: 0,
+      objective: '?',
+      k: 0,
+      latent: 0,
+      distinct: {},
+      evalK: 0,
+      validationK: 0,
+      validationSize: 0,
+      paperSetup: { comparable: false, differences: ['config unknown'] },
+    };
   const paperTable = db.paperTable(sweepId).map((r) => ({ ...r, ...keyOf(r.groupId) }));
 
   const curves = new Map<string, BoundCurve>();
   for (const b of db.groupBounds(sweepId)) {
     let c = curves.get(b.groupId);
     if (!c) {
-      c = { ...keyOf(b.groupId), points: [], fit: undefined };
+      c = { ...keyOf(b.groupId), points: [] };
       curves.set(b.groupId, c);
     }
     c.points.push({ k: b.evalK, bound: b.bound });
   }
-  for (const c of curves.values()) {
-    c.points.sort((a, b) => a.k - b.k);
-    c.fit = fitInverseK(c.points);
+  for (const c of curves.values()) c.points.sort((a, b) => a.k - b.k);
+  const beyondBound: BeyondBound[] = paperTable.flatMap((r) =>
+    r.jackknifeMean === null || r.essMedianMean === null || r.essMeanMean === null
+      ? []
+      : [
+          {
+            ...keyOf(r.groupId),
+            bound: -r.nllMean,
+            jackknife: r.jackknifeMean,
+            essMedian: r.essMedianMean,
+            essMean: r.essMeanMean,
+            essLow: essTooLow(r.essMedianMean, keyOf(r.groupId).evalK),
+          },
+        ],
+  );
+  const differences = new Map<string, number>();
+  for (const key of keys.values()) {
+    for (const d of key.paperSetup.differences) differences.set(d, (differences.get(d) ?? 0) + 1);
   }
 
   // Learning curves of the groups with the best test NLL (all groups while none has finished).
@@ -100,11 +157,14 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
   for (const e of db.groupEpochs(sweepId)) {
     let c = byModel.get(e.groupId);
     if (!c) {
-      c = { ...keyOf(e.groupId), epochs: [], trainBound: [], trials: 0 };
+      c = { ...keyOf(e.groupId), epochs: [], trainBound: [], trainElbo: [], trainIwae: [], validationBound: [], trials: 0 };
       byModel.set(e.groupId, c);
     }
     c.epochs.push(e.epoch);
     c.trainBound.push(e.bound);
+    c.trainElbo.push(e.trainElbo);
+    c.trainIwae.push(e.trainIwae);
+    c.validationBound.push(e.validationBound);
     c.trials = Math.max(c.trials, e.trials);
   }
   const rank = new Map(paperTable.map((r) => [r.groupId, r.nllMean]));
@@ -113,7 +173,15 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     .slice(0, MAX_CURVES)
     .map((c) => {
       const order = c.epochs.map((_, i) => i).sort((a, b) => (c.epochs[a] as number) - (c.epochs[b] as number));
-      return { ...c, epochs: order.map((i) => c.epochs[i] as number), trainBound: order.map((i) => c.trainBound[i] as number) };
+      const sorted = <T>(values: T[]) => order.map((i) => values[i] as T);
+      return {
+        ...c,
+        epochs: sorted(c.epochs),
+        trainBound: sorted(c.trainBound),
+        trainElbo: sorted(c.trainElbo),
+        trainIwae: sorted(c.trainIwae),
+        validationBound: sorted(c.validationBound),
+      };
     });
 
   const failed = (
@@ -144,6 +212,9 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     paperTable,
     varyingFields: varying,
     boundCurves: [...curves.values()],
+    beyondBound,
+    paperComparable: [...keys.values()].filter((k) => k.paperSetup.comparable).length,
+    paperDifferences: [...differences].map(([difference, groups]) => ({ difference, groups })),
     learningCurves,
     learningCurvesShown: learningCurves.length,
     learningCurvesTotal: byModel.size,

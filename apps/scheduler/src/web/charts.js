@@ -74,48 +74,35 @@
     });
   }
 
-  /** Test bound L_k against the evaluation k, with the fitted a − b/k curve of each model. */
+  /** Test bound L_k against the evaluation k: every point a lower bound of log p(x). */
   function boundVsK(el, curves) {
     const shown = curves.slice(0, 10);
-    const ks = [...new Set(shown.flatMap((c) => c.points.map((p) => p.k)))].sort((a, b) => a - b);
-    const lo = Math.log(ks[0] || 1);
-    const hi = Math.log(ks[ks.length - 1] || 1);
-    const grid = [...new Set([...ks, ...Array.from({ length: 40 }, (_, i) => Math.round(Math.exp(lo + ((hi - lo) * i) / 39)))])];
-    const pointSeries = shown.map((c) => c.points.map((p) => ({ x: p.k, y: p.bound })));
-    const fitSeries = shown.map((c) => (c.fit ? grid.map((k) => ({ x: k, y: c.fit.a - c.fit.b / k })) : []));
-    const data = align([...pointSeries, ...fitSeries]);
-    const series = [
-      ...shown.map((c) => ({
-        label: modelName(c),
-        stroke: colorOf(modelName(c)),
-        width: 0,
-        points: { show: true, size: 8, fill: colorOf(modelName(c)) },
-      })),
-      ...shown.map((c) => ({
-        label: c.fit ? `fit a=${c.fit.a.toFixed(2)} b=${c.fit.b.toFixed(2)}` : 'no fit',
-        stroke: colorOf(modelName(c)),
-        width: 1.5,
-        dash: [6, 4],
-        spanGaps: true,
-        points: { show: false },
-      })),
-    ];
+    const data = align(shown.map((c) => c.points.map((p) => ({ x: p.k, y: p.bound }))));
     return plot(el, {
-      title: 'Test bound L_k against the evaluation k (dashed: a − b/k)',
+      title: 'Test bound L_k against the evaluation k (mean over seeds)',
       xLabel: 'k',
       yLabel: 'nats',
       logX: true,
       data,
-      series,
+      series: shown.map((c) => ({
+        label: modelName(c),
+        stroke: colorOf(modelName(c)),
+        width: 1.5,
+        spanGaps: true,
+        points: { show: true, size: 7, fill: colorOf(modelName(c)) },
+      })),
       height: 380,
     });
   }
 
-  /** Training bound per epoch (mean over seeds), one line per model. */
-  function learningCurves(el, curves) {
-    const data = align(curves.map((c) => c.epochs.map((e, i) => ({ x: e, y: c.trainBound[i] }))));
+  /**
+   * One figure per epoch (mean over seeds), one line per model: `key` picks the figure
+   * (trainBound, trainElbo, trainIwae or validationBound), `title` names it exactly.
+   */
+  function learningCurves(el, curves, { key = 'trainBound', title = 'Training objective per epoch' } = {}) {
+    const data = align(curves.map((c) => c.epochs.map((e, i) => ({ x: e, y: c[key][i] })).filter((p) => p.y !== null)));
     return plot(el, {
-      title: 'Training bound per epoch',
+      title,
       xLabel: 'epoch',
       yLabel: 'nats',
       logX: false,
@@ -131,5 +118,23 @@
     });
   }
 
-  window.IwaeCharts = { nllVsK, boundVsK, learningCurves, align, modelName, colorOf, INTEGER_STEPS };
+  /** Several figures of one trial per epoch: `figures` is [[key, label], …] over `epochs` rows. */
+  function figuresPerEpoch(el, epochs, figures) {
+    const data = align(
+      figures.map(([key]) =>
+        epochs.filter((e) => e[key] !== null && e[key] !== undefined).map((e) => ({ x: e.epoch, y: e[key] })),
+      ),
+    );
+    return plot(el, {
+      title: 'Bounds per epoch',
+      xLabel: 'epoch',
+      yLabel: 'nats',
+      logX: false,
+      integerX: true,
+      data,
+      series: figures.map(([, label]) => ({ label, stroke: colorOf(label), width: 1.5, spanGaps: true, points: { size: 4 } })),
+    });
+  }
+
+  window.IwaeCharts = { nllVsK, boundVsK, learningCurves, figuresPerEpoch, align, modelName, colorOf, INTEGER_STEPS };
 })();

@@ -1,6 +1,7 @@
 // The dashboard's pages, rendered in the browser from the JSON API and kept live with
 // server-sent events. Plain JavaScript (an ES module), no build step; charts come from charts.js
 // (uPlot); escaping and durations from format.js, the same code the server uses.
+import { essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from './bound-labels.js';
 import { escapeHtml as esc, formatSeconds } from './format.js';
 
 (() => {
@@ -256,9 +257,24 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
 
     let chart;
     const chartEl = document.getElementById('chart-curves');
+    // The figure the live chart compares: the held-out validation bound when every selected trial
+    // records it (the same bound for all), else train L_K, else (older workers) the objective.
+    function curveFigure(ids) {
+      const every = (key) => ids.every((t) => state.curves.get(t).some((e) => e[key] !== null && e[key] !== undefined));
+      if (ids.length && every('validationBound')) return { key: 'validationBound', label: 'validation L_k (nats)' };
+      if (ids.length && every('trainIwae')) return { key: 'trainIwae', label: `${trainLkLabel("each trial's k")} (nats)` };
+      return { key: 'trainBound', label: 'training objective (nats)' };
+    }
+    let figure;
     function drawCurves() {
       const ids = [...state.selected].filter((t) => state.curves.has(t));
-      const series = ids.map((t) => state.curves.get(t).map((e) => ({ x: e.epoch, y: e.trainBound })));
+      const next = curveFigure(ids);
+      const series = ids.map((t) =>
+        state.curves
+          .get(t)
+          .filter((e) => e[next.key] !== null && e[next.key] !== undefined)
+          .map((e) => ({ x: e.epoch, y: e[next.key] })),
+      );
       const points = series.reduce((a, s) => a + s.length, 0);
       chartEl.dataset.points = String(points);
       if (ids.length === 0) {
@@ -268,20 +284,25 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
       }
       const labels = ids.map((t) => (state.rows.get(t) ? label(state.rows.get(t)) : t));
       const data = IwaeCharts.align(series);
-      if (chart && chart.series.length === ids.length + 1) chart.setData(data);
+      if (chart && chart.series.length === ids.length + 1 && figure?.key === next.key) chart.setData(data);
       else {
+        figure = next;
         chart?.destroy();
         chart = new uPlot(
           {
             width: Math.min(chartEl.clientWidth || 900, 1150),
             height: 300,
             scales: { x: { time: false } },
-            axes: [{ label: 'epoch' }, { label: 'train bound (nats)', size: 70 }],
+            axes: [
+              { label: 'epoch', incrs: IwaeCharts.INTEGER_STEPS, values: (_u, ticks) => ticks.map(String) },
+              { label: next.label, size: 70 },
+            ],
             series: [
-              { label: 'epoch' },
-              ...labels.map((l, i) => ({
+              { label: 'epoch', value: (_u, v) => (v == null ? '' : String(v)) },
+              ...labels.map((l) => ({
                 label: l,
-                stroke: ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'][i % 8],
+                value: (_u, v) => (v == null ? '' : v.toFixed(2)),
+                stroke: IwaeCharts.colorOf(l),
                 width: 1.5,
                 spanGaps: true,
                 points: { size: 5 },
@@ -330,10 +351,10 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
     if (data.boundCurves.length) IwaeCharts.boundVsK(document.getElementById('chart-bound'), data.boundCurves);
     else document.getElementById('chart-bound').remove();
     document.getElementById('paper').innerHTML = data.paperTable.length
-      ? `<table><thead><tr><th>layers</th><th>latent</th><th>K</th><th>objective</th><th class="num">NLL</th><th class="num">± sd</th><th class="num">active units</th><th class="num">seeds</th></tr></thead><tbody>${data.paperTable
+      ? `<table><thead><tr><th>layers</th><th>latent</th><th>K</th><th>objective</th><th class="num">NLL (−L<sub>evalK</sub>)</th><th class="num">± sd</th><th class="num">${esc(JACKKNIFE_LABEL)}</th><th class="num">ESS median</th><th class="num">active units</th><th class="num">seeds</th></tr></thead><tbody>${data.paperTable
           .map(
             (r) =>
-              `<tr><td>${esc(r.layers)}</td><td>${esc(r.latent)}</td><td>${esc(r.k)}</td><td>${esc(r.objective)}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${esc(r.trials)}</td></tr>`,
+              `<tr><td>${esc(r.layers)}</td><td>${esc(r.latent)}</td><td>${esc(r.k)}</td><td>${esc(r.objective)}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${num(r.jackknifeMean)}</td><td class="num${essTooLow(r.essMedianMean, r.evalK) ? ' ess-low" title="ESS ≪ K: no estimate beyond the bound is reliable' : ''}">${num(r.essMedianMean, 1)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${esc(r.trials)}</td></tr>`,
           )
           .join('')}</tbody></table>`
       : '<p class="muted">no finished trials yet</p>';
@@ -343,6 +364,8 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
   // ---------------------------------------------------------------- one trial
   async function trialPage(id) {
     const { trial, config, epochs } = await api(`/api/trials/${encodeURIComponent(id)}`);
+    // Names of the epoch figures (a trial whose config is missing still shows its numbers).
+    const cfg = config ?? { k: trial.k, validationK: 100, validationSize: 0 };
     const draw = (t, eps) => {
       app.innerHTML = `<h1>Trial <code>${esc(t.id)}</code> ${status(t.status)}</h1>
 <p><a href="/sweeps/${encodeURIComponent(t.sweepId)}">sweep ${esc(t.sweepId)}</a></p>
@@ -351,7 +374,17 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
         ['phase', t.phase],
         ['epochs', `${t.epochsDone}/${t.epochsTotal}`],
         ['test NLL', t.testNll === null ? '–' : `${num(t.testNll)} (−L_${t.evalK})`],
-        ['train bound', num(t.trainBound ?? t.lastTrainBound)],
+        [JACKKNIFE_LABEL, num(t.testJackknife)],
+        [
+          'effective sample size',
+          t.testEssMedian === null || t.testEssMedian === undefined
+            ? '–'
+            : `median ${num(t.testEssMedian, 1)}, mean ${num(t.testEssMean, 1)} of ${t.evalK}${essTooLow(t.testEssMedian, t.evalK) ? ' — ESS ≪ K: no estimate beyond the bound is reliable' : ''}`,
+        ],
+        [TRAIN_ELBO_LABEL, num(eps.at(-1)?.trainElbo)],
+        [trainLkLabel(cfg.k), num(eps.at(-1)?.trainIwae)],
+        ...(cfg.validationSize > 0 ? [[validationLabel(cfg.validationK), num(eps.at(-1)?.validationBound)]] : []),
+        ['training objective', num(t.trainBound ?? t.lastTrainBound)],
         ['active units', t.activeUnitsPerLayer ? JSON.parse(t.activeUnitsPerLayer).join('+') : '–'],
         ['host', t.host],
         ['worker', t.workerId],
@@ -364,15 +397,23 @@ ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers
         .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v ?? '–')}</dd>`)
         .join('')}</dl>
 ${t.error ? `<h2>Error</h2><pre id="error">${esc(t.errorStack || t.error)}</pre>` : ''}
-<h2>Training bound per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
-<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">train bound</th><th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
-${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
+<h2>Bounds per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
+<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(cfg.k))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th><th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
+${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainElbo, 3)}</td><td class="num">${num(e.trainIwae, 3)}</td><td class="num">${num(e.validationBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
 </tbody></table>
 <h2>Config</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
-      if (eps.length)
-        IwaeCharts.learningCurves(document.getElementById('chart-trial'), [
-          { ...t, epochs: eps.map((e) => e.epoch), trainBound: eps.map((e) => e.trainBound) },
-        ]);
+      if (eps.length) {
+        const figures = [
+          ['trainElbo', TRAIN_ELBO_LABEL],
+          ['trainIwae', trainLkLabel(cfg.k)],
+          ['validationBound', validationLabel(cfg.validationK)],
+        ].filter(([key]) => eps.some((e) => e[key] !== null && e[key] !== undefined));
+        IwaeCharts.figuresPerEpoch(
+          document.getElementById('chart-trial'),
+          eps,
+          figures.length ? figures : [['trainBound', 'training objective']],
+        );
+      }
       document.body.dataset.ready = 'true';
     };
     let current = trial;

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expandSweep, loadSweepSpec, sweepSpecFromObject, type TrialResult } from '@iwae-sweep/core';
+import { ResultsDb } from '@iwae-sweep/db';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderReport } from './render-report.ts';
+import { buildReportData } from './report-data.ts';
+
+type Plan = ReturnType<typeof expandSweep>;
+
+function result(t: Plan['trials'][number], nll: number, jackknife: number, essMedian: number): TrialResult {
+  return {
+    testNll: nll,
+    testBound: -nll,
+    evalK: t.config.evalK,
+    testBoundsByK: {},
+    testJackknife: jackknife,
+    testEssMean: essMedian * 1.2,
+    testEssMedian: essMedian,
+    trainBound: -nll - 1,
+    activeUnits: 20,
+    activeUnitsPerLayer: t.config.layers === 1 ? [20] : [20, 6],
+    epochs: [{ epoch: 1, trainBound: -nll - 1, trainElbo: -nll - 1, trainIwae: -nll, seconds: 1, examplesPerSecond: 1, learningRate: 1e-3 }],
+    examplesPerSecond: 1,
+    trainSeconds: 1,
+    evalSeconds: 1,
+    backend: 'wasm',
+    gradient: 'fast',
+    seed: t.config.seed,
+    resumedFromEpoch: 0,
+    config: t.config,
+  };
+}
+
+let dir: string;
+let db: ResultsDb;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'iwae-report-'));
+  db = ResultsDb.open(join(dir, 'iwae.db'));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function record(plan: Plan, pick: (t: Plan['trials'][number]) => boolean, nll: number, jackknife: number, ess: number) {
+  db.saveSweep({ id: plan.sweepId, spec: plan.spec, mode: 'local' });
+  db.addTrials(plan.sweepId, plan.trials);
+  for (const t of plan.trials.filter(pick)) db.recordResult(t.id, result(t, nll, jackknife, ess));
+}
+
+describe('the report', () => {
+  it('shows the paper’s numbers next to trials of examples/paper-table1.yaml', () => {
+    const plan = expandSweep(loadSweepSpec(new URL('../../../../examples/paper-table1.yaml', import.meta.url).pathname));
+    record(plan, (t) => t.config.layers === 1 && t.config.k === 5, 85.9, -85.4, 900);
+    const data = buildReportData(db, plan.sweepId);
+    expect(data.paperComparable).toBe(10);
+    expect(data.paperDifferences).toEqual([]);
+    const html = renderReport(data);
+    // 1-layer K=5: VAE 86.47 and IWAE 85.54 in Table 1.
+    expect(html).toContain('paper 86.47');
+    expect(html).toContain('paper 85.54');
+    expect(html).toContain('every trial here ran their setup');
+    expect(html).not.toContain('ESS ≪ K');
+  });
+
+  it('shows no paper numbers for a short run, says why, and flags degenerate weights', () => {
+    const plan = expandSweep(
+      sweepSpecFromObject({
+        name: 'short',
+        base: { trainSize: 1000, testSize: 100, epochs: 3, evalK: 5000, batchSize: 20 },
+        grid: { k: [5], objective: ['vae', 'iwae'] },
+      }),
+    );
+    record(plan, () => true, 120, -119.5, 20);
+    const data = buildReportData(db, plan.sweepId);
+    expect(data.paperComparable).toBe(0);
+    expect(data.beyondBound.map((b) => [b.bound, b.jackknife, b.essLow])).toEqual([
+      [-120, -119.5, true],
+      [-120, -119.5, true],
+    ]);
+    const html = renderReport(data);
+    expect(html).not.toMatch(/paper \d/);
+    expect(html).toContain("The paper's numbers are not shown:");
+    expect(html).toContain('<li>schedule: 3 epochs at a constant rate (paper: 8 stages, 3,280 passes)</li>');
+    expect(html).toContain('<li>trainSize 1000 (paper: 60000, or 59600 + 400 held out)</li>');
+    expect(html).toContain('ESS ≪ K: no estimate beyond L<sub>5000</sub> is reliable');
+    expect(html).toContain('log p(x) jackknife est. (not a bound)');
+  });
+});
