@@ -21,7 +21,17 @@ function result(t: Plan['trials'][number], nll: number, jackknife: number, essMe
     trainBound: -nll - 1,
     activeUnits: 20,
     activeUnitsPerLayer: t.config.layers === 1 ? [20] : [20, 6],
-    epochs: [{ epoch: 1, trainBound: -nll - 1, trainElbo: -nll - 1, trainIwae: -nll, seconds: 1, examplesPerSecond: 1, learningRate: 1e-3 }],
+    epochs: [
+      {
+        epoch: 1,
+        trainBound: -nll - 1,
+        trainElbo: -nll - 1,
+        trainIwae: -nll,
+        seconds: 1,
+        examplesPerSecond: 1,
+        learningRate: 1e-3,
+      },
+    ],
     examplesPerSecond: 1,
     trainSeconds: 1,
     evalSeconds: 1,

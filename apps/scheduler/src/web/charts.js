@@ -21,6 +21,8 @@
   const modelName = (m) =>
     `${m.objective.toUpperCase()} ${m.layers}L K=${m.k}${m.latent !== 50 ? ` z=${m.latent}` : ''}${distinctName(m)}`;
 
+  const drawn = new Map();
+
   /** Aligns series given as [{x, y}] points on one sorted x array (uPlot's data layout). */
   function align(seriesPoints) {
     const xs = [...new Set(seriesPoints.flatMap((pts) => pts.map((p) => p.x)))].sort((a, b) => a - b);
@@ -36,7 +38,7 @@
   function plot(el, { title, xLabel, yLabel, logX, integerX, series, data, height }) {
     el.innerHTML = '';
     const width = Math.max(320, Math.min(el.clientWidth || 760, 980));
-    return new uPlot(
+    const chart = new uPlot(
       {
         title,
         width,
@@ -52,6 +54,9 @@
       data,
       el,
     );
+    // Kept by element id, so that a page (or a test) can read back what was drawn.
+    drawn.set(el.id, chart);
+    return chart;
   }
 
   /** Test NLL against the training K, one line per model family (layers × objective × latent). */
@@ -136,5 +141,15 @@
     });
   }
 
-  window.IwaeCharts = { nllVsK, boundVsK, learningCurves, figuresPerEpoch, align, modelName, colorOf, INTEGER_STEPS };
+  window.IwaeCharts = {
+    drawn,
+    nllVsK,
+    boundVsK,
+    learningCurves,
+    figuresPerEpoch,
+    align,
+    modelName,
+    colorOf,
+    INTEGER_STEPS,
+  };
 })();
