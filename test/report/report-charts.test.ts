@@ -80,13 +80,13 @@ describe('report charts in Chromium', () => {
       await page.goto(`file://${file}`);
       await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 20_000 });
       const seen = await page.evaluate(() => {
-        const charts = [...document.querySelectorAll<HTMLElement>('.chart')].filter((c) => c.querySelector('.uplot'));
+        const charts = Array.from(document.querySelectorAll<HTMLElement>('.chart')).filter((c) => c.querySelector('.uplot'));
         return charts.map((c) => ({
           id: c.id,
           title: c.querySelector('.u-title')?.textContent ?? '',
-          values: [...c.querySelectorAll('.u-legend .u-value')].map((v) => v.textContent ?? ''),
+          values: Array.from(c.querySelectorAll('.u-legend .u-value')).map((v) => v.textContent ?? ''),
           // Series name → the colour of its legend marker.
-          markers: [...c.querySelectorAll('.u-legend .u-series')].map((s) => [
+          markers: Array.from(c.querySelectorAll('.u-legend .u-series')).map((s) => [
             s.querySelector('.u-label')?.textContent ?? '',
             getComputedStyle(s.querySelector('.u-marker') as Element).borderColor,
           ]),
