@@ -65,7 +65,7 @@ const byK = (sweepId: string, k: number) => db.trialsOf(sweepId).find((t) => t.k
 
 /** Polls until `check` holds (the runner works on its own event loop turns); fails with `seen`. */
 async function until(check: () => boolean, what: string, seen: () => unknown): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(seen())}`);
     await new Promise((r) => setTimeout(r, 20));
