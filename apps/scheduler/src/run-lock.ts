@@ -26,9 +26,20 @@ export type LocalRunState = 'alive' | 'dead' | 'none';
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A killed runner not yet reaped by its parent is a zombie: signal 0 still reaches it (or gives
+  // EPERM on some kernels), but it is dead.
+  return !zombie(pid);
+}
+
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (not Linux): signal 0 is all we have
   }
 }
 

@@ -5,6 +5,7 @@ import { Aggregates } from './aggregates.ts';
 import { ensureAnalysisViews } from './analysis-views.ts';
 import type { ConfigValue } from './config-columns.ts';
 import { DbConnection } from './connection.ts';
+import { checkDbFile } from './db-file.ts';
 import type {
   EpochRow,
   GroupEpochRow,
@@ -43,6 +44,8 @@ export class ResultsDb {
 
   /** Opens (creating and migrating if needed) a results DB. */
   static open(file: string, opts: { readonly?: boolean } = {}): ResultsDb {
+    // Before anything opens it: a directory or a foreign file gets one clear line, and stays as it was.
+    checkDbFile(file, { mustExist: opts.readonly ?? false });
     // A reader of a file written by older code upgrades it first (briefly taking the write lock).
     if (opts.readonly && DbConnection.needsUpgrade(file)) ResultsDb.open(file).close();
     const conn = new DbConnection(file, opts.readonly ?? false);
