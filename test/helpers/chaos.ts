@@ -182,7 +182,7 @@ class FaultInjector {
 
 /** Processes of the cluster whose parent died (reparented): orphans that could still write. */
 function orphansOf(c: Cluster): number[] {
-  const hostGroups = new Set([...c.workers, c.collector].map((h) => h.proc?.pid).filter((p): p is number => !!p));
+  const hostGroups = new Set([...c.workers, c.collector].flatMap((h) => h.groups));
   return execFileSync('ps', ['-eo', 'pid=,ppid=,pgid='], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number))

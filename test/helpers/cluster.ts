@@ -22,6 +22,8 @@ export interface ClusterOptions {
 class HostProcess {
   proc: (ChildProcess & { output: Promise<CliResult> }) | undefined;
   log = '';
+  /** Every process group this host has had (one per start): a killed host's group may hold orphans. */
+  readonly groups: number[] = [];
 
   constructor(
     readonly name: string,
@@ -52,6 +54,7 @@ class HostProcess {
       child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
     );
     this.proc = Object.assign(child, { output });
+    if (child.pid) this.groups.push(child.pid);
     return this;
   }
 

@@ -1,3 +1,5 @@
+import { Worker } from 'node:worker_threads';
+
 /**
  * A trial process whose parent (runner or worker) died must stop: its trial is handed to another
  * process, and two processes training it would duplicate work. The IPC channel's 'disconnect'
@@ -11,10 +13,21 @@ export function orphaned(): boolean {
   return process.ppid !== parent;
 }
 
+// A watchdog on its own thread: it keeps checking while the main thread cannot run timers (a
+// long synchronous epoch, or a loop that never yields). Seen in a chaos run: an orphan whose
+// main thread was busy kept running for 20 minutes after its worker was SIGKILLed.
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const tick = new Int32Array(new SharedArrayBuffer(4));
+for (;;) {
+  Atomics.wait(tick, 0, 0, workerData.everyMs);
+  if (process.ppid !== workerData.parent) process.kill(process.pid, 'SIGKILL');
+}`;
+
 export function exitWhenOrphaned(everyMs = 1000): void {
   process.on('disconnect', () => process.exit(0));
-  // Checked between epochs too (training blocks timers while an epoch runs).
   setInterval(() => {
     if (orphaned()) process.exit(0);
   }, everyMs).unref();
+  new Worker(WATCHDOG, { eval: true, workerData: { parent, everyMs } }).unref();
 }
