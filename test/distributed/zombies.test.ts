@@ -118,14 +118,10 @@ describe('zombies: a host that lost its trial wakes up and cannot undo the newer
     await finishedOnce(c, 'host-2');
   });
 
-  it('a slow link (150 ms each way per chunk) keeps its lock and finishes once', async () => {
-    cluster = await Cluster.start({ label: 'slow', spec: SPEC, workers: 1, lockMs: 3000 });
-    const c = cluster;
-    expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
-    c.collector.start();
+  it('a link slowed to 150 ms each way mid-trial keeps its lock and finishes once', async () => {
+    const c = await startOnHost1('slow', 1);
     const h1 = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
     h1.proxy.slow(150);
-    h1.start();
     await finishedOnce(c, 'host-1');
     expect(trialOf(c)?.attempts).toBe(1);
     expect(h1.log).not.toMatch(/lost the lock/);
