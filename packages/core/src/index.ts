@@ -5,6 +5,7 @@ export * from './expand-sweep.ts';
 export * from './results.ts';
 export * from './rng.ts';
 export * from './stable-json.ts';
+export * from './stopping.ts';
 export * from './sweep-spec.ts';
 export * from './trial-config.ts';
 export * from './trial-events.ts';

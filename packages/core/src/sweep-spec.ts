@@ -5,6 +5,7 @@ import { backendNameSchema } from './backend-name.ts';
 import { type FieldProblem, SpecFileError, ValidationError } from './errors.ts';
 import { prototypeKeyProblems, trialFieldProblems } from './spec-fields.ts';
 import { applyOverrides } from './spec-overrides.ts';
+import { stoppingSchema } from './stopping.ts';
 import { isSweepId, SWEEP_ID_EXPECTED } from './trial-id.ts';
 import { formatPath, zodProblems } from './zod-problems.ts';
 
@@ -32,6 +33,8 @@ export const sweepSpecSchema = z
     backend: backendNameSchema.optional(),
     /** Queue priority in distributed mode: 1 is the highest. */
     priority: z.number().int().min(1).max(2_097_152).optional(),
+    /** Early stopping of unpromising trials (ASHA or the median rule) on the validation bound. */
+    stopping: stoppingSchema.optional(),
     /** Values every trial shares. */
     base: z.record(z.string(), fieldValue).default({}),
     /** Cartesian product: every combination of these values is a trial. */

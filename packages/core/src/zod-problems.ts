@@ -42,8 +42,11 @@ export function expectedOf(issue: z.core.$ZodIssue): string {
       return issue.format === 'regex' && 'pattern' in issue
         ? `a string matching ${String(issue.pattern)}`
         : `a string in ${issue.format} format`;
-    case 'invalid_union':
-      return 'a valid value for this field';
+    case 'invalid_union': {
+      // A discriminated union names its accepted tags (e.g. stopping.method: asha | median).
+      const options = (issue as { options?: unknown[] }).options;
+      return options?.length ? `one of ${options.map((v) => JSON.stringify(v)).join(', ')}` : 'a valid value for this field';
+    }
     default:
       return issue.message;
   }
