@@ -1,8 +1,17 @@
 import type { TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
 import { applyTrialEvent, type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
-import { JobPayloadError, QUEUE_NAMES, readTrialEvent, resultEventJobId, type SweepQueues } from '@iwae-sweep/queue';
+import {
+  clearRungDecisions,
+  JobPayloadError,
+  QUEUE_NAMES,
+  readTrialEvent,
+  resultEventJobId,
+  type SweepQueues,
+  writeRungDecision,
+} from '@iwae-sweep/queue';
 import { type AnyLog, asLevelLog, type LevelLog } from '@iwae-sweep/worker';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { RungJudge } from './rung-judge.ts';
 
 export interface CollectorOptions {
   db: ResultsDb;
@@ -25,9 +34,11 @@ export class Collector {
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly log: LevelLog;
+  private readonly judge: RungJudge;
 
   constructor(private readonly opts: CollectorOptions) {
     this.log = asLevelLog(opts.log);
+    this.judge = new RungJudge(opts.db);
   }
 
   async start(): Promise<void> {
@@ -71,6 +82,7 @@ export class Collector {
     }
     try {
       applyTrialEvent(this.opts.db, event);
+      await this.earlyStopping(event);
     } catch (err) {
       // An event for a trial this DB does not know can never be written: keep it failed in Redis.
       if (err instanceof UnknownEntityError) throw new UnrecoverableError(err.message);
@@ -120,6 +132,24 @@ export class Collector {
       case 'phase':
         this.log.debug(at, `trial ${e.trialId} ${e.phase}`);
         break;
+      case 'stopped':
+        this.log.info(at, `trial ${e.trialId} stopped early by the sweep's rule after ${e.completedEpochs} epoch(s)`);
+        break;
+      }
+    }
+
+  /**
+   * At a rung of the sweep's stopping rule, judges the trial and leaves the decision in Redis,
+   * where the trial waits for it; once a trial has ended, its decisions are removed.
+   */
+  private async earlyStopping({ sweepId, event }: TrialEventRecord): Promise<void> {
+    const { redis, prefix } = this.opts.queues;
+    if (event.type === 'epoch') {
+      const decision = this.judge.judge(sweepId, event.trialId, event.metrics, event.totalEpochs);
+      if (decision) await writeRungDecision(redis, prefix, event.trialId, event.metrics.epoch, decision.stop);
+    } else if (event.type === 'result' || event.type === 'stopped') {
+      const epochs = this.opts.db.rungs.rungsOf(event.trialId).map((r) => r.epoch);
+      await clearRungDecisions(redis, prefix, event.trialId, epochs);
     }
   }
 
@@ -148,7 +178,16 @@ export class Collector {
         if (state !== 'completed' && state !== 'failed') continue;
         const job = await queues.trials.getJob(t.id);
         if (!job) continue;
-        if (state === 'completed' && job.returnvalue && !(job.returnvalue as { cancelled?: boolean }).cancelled) {
+        const ended = job.returnvalue as { cancelled?: boolean; stopped?: boolean } | null;
+        if (state === 'completed' && ended?.stopped) {
+          // Stopped early, and its "stopped" event was lost: the job's return value says so.
+          applyTrialEvent(db, {
+            sweepId: t.sweepId,
+            workerId: 'reconcile',
+            attempt: Math.max(1, job.attemptsMade),
+            event: { type: 'stopped', trialId: t.id, completedEpochs: t.epochsDone },
+          });
+        } else if (state === 'completed' && ended && !ended.cancelled) {
           if (db.recordResult(t.id, job.returnvalue as TrialResult)) out.recorded++;
         } else if (state === 'failed' && job.attemptsMade >= (job.opts.attempts ?? 1)) {
           db.trialFailed(t.id, { message: job.failedReason ?? 'failed', stack: job.stacktrace?.join('\n') }, { final: true });

@@ -24,6 +24,8 @@ export async function followSweep(db: ResultsDb, queues: SweepQueues, sweepId: s
         return `${e.final ? 'FAILED' : 'retry '} ${e.trialId}: ${e.error.message.split('\n')[0]}`;
       case 'cancelled':
         return `cancel ${e.trialId} after ${e.completedEpochs} epoch(s)`;
+      case 'stopped':
+        return `stop   ${e.trialId} after ${e.completedEpochs} epoch(s) (stopping rule)`;
       default:
         return undefined;
     }

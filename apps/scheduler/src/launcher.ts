@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { SweepPlan, TrialJob } from '@iwae-sweep/core';
+import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { gitSha } from './git-sha.ts';
@@ -15,7 +15,12 @@ export interface LaunchSummary {
  * Records a sweep in the DB and queues its unfinished trials in Redis. Re-launching queues
  * nothing twice: the DB says what is done, and job id = trial id dedups what is queued.
  */
-export async function launchSweep(db: ResultsDb, queues: SweepQueues, plan: SweepPlan): Promise<LaunchSummary> {
+export async function launchSweep(
+  db: ResultsDb,
+  queues: SweepQueues,
+  plan: SweepPlan,
+  opts: { resumeStopped?: boolean } = {},
+): Promise<LaunchSummary> {
   db.saveSweep({
     id: plan.sweepId,
     description: plan.spec.description,
@@ -30,33 +35,49 @@ export async function launchSweep(db: ResultsDb, queues: SweepQueues, plan: Swee
   db.retireRenamedTrials(plan.sweepId, new Set(plan.trials.map((t) => t.id)));
   await queues.clearCancel(plan.sweepId);
   return {
-    ...(await enqueuePending(db, queues, plan.sweepId, new Set(plan.trials.map((t) => t.id)), plan.spec.priority)),
+    ...(await enqueuePending(db, queues, plan.sweepId, {
+      only: new Set(plan.trials.map((t) => t.id)),
+      ...(plan.spec.priority ? { priority: plan.spec.priority } : {}),
+      ...(opts.resumeStopped ? { resumeStopped: true } : {}),
+    })),
     total: plan.trials.length,
     added,
   };
 }
 
-/** Queues a sweep's trials that are not finished (optionally only those in `only`). */
+export interface EnqueueOptions {
+  /** Only these trials (a spec's), not every unfinished trial of the sweep. */
+  only?: Set<string>;
+  priority?: number;
+  /** Also queue trials the stopping rule stopped: they continue from their checkpoint to the end. */
+  resumeStopped?: boolean;
+}
+
+/** Queues a sweep's trials that are not finished (stopped ones only with `resumeStopped`). */
 export async function enqueuePending(
   db: ResultsDb,
   queues: SweepQueues,
   sweepId: string,
-  only?: Set<string>,
-  priority?: number,
+  opts: EnqueueOptions = {},
 ): Promise<{ queued: number; alreadyDone: number }> {
   const sweep = db.getSweep(sweepId);
-  const spec = sweep ? (JSON.parse(sweep.specJson) as { backend?: TrialJob['backend']; priority?: number }) : {};
+  const spec = sweep ? (JSON.parse(sweep.specJson) as { backend?: TrialJob['backend']; priority?: number }) : undefined;
+  const stopping = sweep ? stoppingOfSpecJson(sweep.specJson) : undefined;
   const all = db.trialsWithConfig(sweepId);
-  const pending = all.filter((t) => t.status !== 'done' && (!only || only.has(t.id)));
+  const ended = (t: (typeof all)[number]) => t.status === 'done' || (t.status === 'stopped' && !opts.resumeStopped);
+  const pending = all.filter((t) => !ended(t) && (!opts.only || opts.only.has(t.id)));
   const jobs: TrialJob[] = pending.map((t) => ({
     sweepId,
     trialId: t.id,
     config: t.config,
-    ...(spec.backend ? { backend: spec.backend } : {}),
+    ...(spec?.backend ? { backend: spec.backend } : {}),
+    // A trial the rule stopped before runs to its end when resumed.
+    ...(stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {}),
   }));
-  // Trials cancelled or failed before left finished jobs behind; those ids must be freed first.
-  await queues.clearFinishedJobs(pending.filter((t) => t.status === 'cancelled' || t.status === 'failed').map((t) => t.id));
-  const p = priority ?? spec.priority;
+  // Trials cancelled, failed or stopped before left finished jobs behind; those ids must be freed first.
+  const finished = new Set(['cancelled', 'failed', 'stopped']);
+  await queues.clearFinishedJobs(pending.filter((t) => finished.has(t.status)).map((t) => t.id));
+  const p = opts.priority ?? spec?.priority;
   await queues.enqueueTrials(jobs, p ? { priority: p } : {});
   db.setTrialStatus(
     pending.filter((t) => t.status !== 'running').map((t) => t.id),

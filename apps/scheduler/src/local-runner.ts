@@ -5,6 +5,7 @@ import { applyTrialEvent, type ResultsDb, type TrialWithConfig } from '@iwae-swe
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
 import { TrialChild } from './trial-child.ts';
+import { RungJudge } from './rung-judge.ts';
 import { trialLabel } from './trial-label.ts';
 
 export interface LocalRunnerOptions {
@@ -31,6 +32,8 @@ export interface LocalRunSummary {
   started: number;
   done: number;
   failed: number;
+  /** Ended early by the sweep's stopping rule. */
+  stopped: number;
   interrupted: boolean;
   /** The sweep was cancelled (by `cancel` or the dashboard) while this run went on. */
   cancelled: boolean;
@@ -62,6 +65,7 @@ export class LocalRunner {
     started: 0,
     done: 0,
     failed: 0,
+    stopped: 0,
     interrupted: false,
     cancelled: false,
     seconds: 0,
@@ -72,6 +76,7 @@ export class LocalRunner {
   private readonly flopsTotal: number;
   private flopsDone = 0;
   private readonly partial = new Map<string, number>();
+  private readonly judge: RungJudge;
 
   constructor(private readonly opts: LocalRunnerOptions) {
     this.queue = [...opts.trials];
@@ -79,6 +84,7 @@ export class LocalRunner {
     this.checkpointDir = join(opts.artifactsDir, 'checkpoints');
     this.maxAttempts = opts.maxAttempts ?? 2;
     this.flopsTotal = opts.trials.reduce((a, t) => a + t.flops, 0);
+    this.judge = new RungJudge(opts.db);
   }
 
   async run(): Promise<LocalRunSummary> {
@@ -117,11 +123,14 @@ export class LocalRunner {
   }
 
   private job(t: TrialWithConfig): TrialJob {
+    const stopping = this.judge.stoppingOf(t.sweepId);
     return {
       sweepId: t.sweepId,
       trialId: t.id,
       config: t.config,
       ...(this.opts.backend ? { backend: this.opts.backend } : {}),
+      // A trial the rule stopped before and that runs again (--resume-stopped) runs to its end.
+      ...(stopping && !this.opts.db.rungs.wasStopped(t.id) ? { stopping } : {}),
     };
   }
 
@@ -193,7 +202,19 @@ export class LocalRunner {
         this.partial.set(t.id, (t.flops * 0.9 * event.metrics.epoch) / event.totalEpochs);
         display.epoch(child.slot, shown, event.metrics, event.totalEpochs);
         this.showProgress();
+        this.judgeRung(child, t, event);
         break;
+      case 'stopped': {
+        this.apply(child, event);
+        this.summary.stopped++;
+        this.partial.delete(t.id);
+        this.flopsDone += t.flops;
+        // The checkpoint stays: --resume-stopped continues from it.
+        display.trialStopped(child.slot, shown, this.opts.db.getTrial(t.id)?.stopReason ?? 'stopped');
+        this.showProgress();
+        this.dispatch();
+        break;
+      }
       case 'result': {
         this.apply(child, event);
         if (!this.opts.keepCheckpoints) rmSync(join(this.checkpointDir, `${t.id}.ckpt`), { force: true });
@@ -218,6 +239,12 @@ export class LocalRunner {
         // A child neither starts (the runner does) nor cancels trials: record anything else as is.
         this.apply(child, event);
     }
+  }
+
+  /** At a rung of the sweep's stopping rule: judge the trial, and tell its child (which waits). */
+  private judgeRung(child: TrialChild, t: TrialWithConfig, event: TrialEventOf<'epoch'>): void {
+    const decision = this.judge.judge(t.sweepId, t.id, event.metrics, event.totalEpochs);
+    if (decision) child.decide(t.id, event.metrics.epoch, decision.stop);
   }
 
   /** Writes an event of one of this run's children to the DB, as the collector does for workers. */
@@ -274,7 +301,7 @@ export class LocalRunner {
     const partial = [...this.partial.values()].reduce((a, b) => a + b, 0);
     const doneFlops = this.flopsDone + partial;
     const eta = doneFlops > 0 ? ((this.flopsTotal - doneFlops) * elapsed) / doneFlops : Number.POSITIVE_INFINITY;
-    this.opts.display.progress(this.summary.done + this.summary.failed, this.opts.trials.length, eta);
+    this.opts.display.progress(this.summary.done + this.summary.failed + this.summary.stopped, this.opts.trials.length, eta);
   }
 
   /** Stops every child; trials they were running go back to queued (their checkpoints stay). */

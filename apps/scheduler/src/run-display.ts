@@ -19,6 +19,8 @@ export interface RunDisplay {
   evalProgress(slot: number, trial: DisplayedTrial, done: number, total: number): void;
   trialDone(slot: number, trial: DisplayedTrial, summary: string): void;
   trialFailed(slot: number, trial: DisplayedTrial, message: string, final: boolean): void;
+  /** The sweep's stopping rule ended the trial at a rung. */
+  trialStopped(slot: number, trial: DisplayedTrial, reason: string): void;
   progress(done: number, total: number, etaSeconds: number): void;
   stop(message?: string): void;
 }
@@ -52,6 +54,9 @@ export class LineDisplay implements RunDisplay {
   evalProgress() {}
   trialDone(slot: number, t: DisplayedTrial, summary: string) {
     this.write(`[w${slot}] done  ${t.label}: ${summary}`);
+  }
+  trialStopped(slot: number, t: DisplayedTrial, reason: string) {
+    this.write(`[w${slot}] stop  ${t.label}: ${reason}`);
   }
   trialFailed(slot: number, t: DisplayedTrial, message: string, final: boolean) {
     this.write(`[w${slot}] ${final ? 'FAILED' : 'retry '} ${t.label}: ${message.split('\n')[0]}`);
@@ -116,6 +121,10 @@ export class BarDisplay implements RunDisplay {
   }
   trialDone(slot: number, t: DisplayedTrial, summary: string) {
     this.multi.log(`done   ${t.label}: ${summary}\n`);
+    this.bar(slot)?.update({ name: `  w${slot} idle`.padEnd(34), info: '' });
+  }
+  trialStopped(slot: number, t: DisplayedTrial, reason: string) {
+    this.multi.log(`stop   ${t.label}: ${reason}\n`);
     this.bar(slot)?.update({ name: `  w${slot} idle`.padEnd(34), info: '' });
   }
   trialFailed(slot: number, t: DisplayedTrial, message: string, final: boolean) {

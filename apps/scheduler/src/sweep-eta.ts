@@ -19,7 +19,8 @@ export function sweepEtaSeconds(s: SweepSummary, now = Date.now()): number | und
  */
 export function sweepStatus(s: SweepSummary, runner?: LocalRunState): string {
   if (s.state !== 'active') return s.state;
-  if (s.total > 0 && s.done === s.total) return 'done';
+  // Trials the stopping rule ended count as finished: the sweep did what it was asked.
+  if (s.total > 0 && s.done + s.stopped === s.total) return 'done';
   if (s.running > 0 && isInterrupted(s, runner)) return 'interrupted';
   if (s.running > 0) return 'running';
   if (s.queued > 0) return 'queued';

@@ -46,7 +46,7 @@ export class TrialChild {
       }
       const msg = parsed.data;
       // A result or a failure ends the child's trial; every event names the trial it is about.
-      const ends = msg.type === 'event' && (msg.event.type === 'result' || msg.event.type === 'failed');
+      const ends = msg.type === 'event' && ['result', 'failed', 'stopped'].includes(msg.event.type);
       if (ends && msg.event.trialId === this.running) this.running = undefined;
       this.events.message(this, msg);
     });
@@ -78,6 +78,11 @@ export class TrialChild {
     if (this.running) throw new Error(`child ${this.slot} is already running ${this.running}`);
     this.running = job.trialId;
     this.send({ type: 'run', job, checkpointDir, ...(backend ? { backend } : {}) });
+  }
+
+  /** Tells the child what the stopping rule decided for its trial at a rung epoch. */
+  decide(trialId: string, epoch: number, stop: boolean): void {
+    this.send({ type: 'rung-decision', trialId, epoch, stop });
   }
 
   private send(msg: ToChild): void {

@@ -12,6 +12,8 @@ export const toChildSchema = z.discriminatedUnion('type', [
     checkpointDir: z.string().min(1),
     backend: backendNameSchema.optional(),
   }),
+  /** The runner's early-stopping decision for the child's trial at a rung epoch. */
+  z.object({ type: z.literal('rung-decision'), trialId: z.string(), epoch: z.number().int().min(1), stop: z.boolean() }),
   z.object({ type: z.literal('shutdown') }),
 ]);
 export type ToChild = z.infer<typeof toChildSchema>;

@@ -2,6 +2,7 @@ export * from './child-messages.ts';
 export * from './execute-trial.ts';
 export * from './serialize-error.ts';
 export * from './service-logger.ts';
+export * from './trial-stopped-error.ts';
 export * from './tsx-exec-argv.ts';
 
 /** Path of the local trial child's entry point, for `fork`. */

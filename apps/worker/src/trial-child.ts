@@ -8,6 +8,7 @@ import { type FromChild, toChildSchema } from './child-messages.ts';
 import { executeTrial } from './execute-trial.ts';
 import { exitWhenOrphaned } from './orphan-guard.ts';
 import { isFinalError, serializeError } from './serialize-error.ts';
+import { TrialStoppedError } from './trial-stopped-error.ts';
 
 function send(msg: FromChild): Promise<void> {
   return new Promise((resolve) => {
@@ -19,6 +20,15 @@ function send(msg: FromChild): Promise<void> {
 const emit = (event: TrialEvent) => send({ type: 'event', event });
 
 let busy = false;
+/** Rung epochs of the running trial waiting for the runner's decision, and decisions not yet asked for. */
+const awaiting = new Map<number, (stop: boolean) => void>();
+const decided = new Map<number, boolean>();
+
+function rungDecision(epoch: number): Promise<boolean> {
+  const early = decided.get(epoch);
+  if (early !== undefined) return Promise.resolve(early);
+  return new Promise((resolve) => awaiting.set(epoch, resolve));
+}
 let lastEvalReport = 0;
 
 exitWhenOrphaned();
@@ -30,6 +40,13 @@ process.on('message', async (raw: unknown) => {
   }
   const msg = parsed.data;
   if (msg.type === 'shutdown') process.exit(0);
+  if (msg.type === 'rung-decision') {
+    const waiting = awaiting.get(msg.epoch);
+    if (waiting) waiting(msg.stop);
+    else decided.set(msg.epoch, msg.stop);
+    awaiting.delete(msg.epoch);
+    return;
+  }
   if (busy) {
     await emit({
       type: 'failed',
@@ -48,6 +65,7 @@ process.on('message', async (raw: unknown) => {
       sink: {
         phase: (phase, detail) => emit({ type: 'phase', trialId, phase, ...detail }),
         epoch: (metrics, totalEpochs) => emit({ type: 'epoch', trialId, metrics, totalEpochs }),
+        rung: rungDecision,
         evalProgress: (done, total) => {
           // At most a few reports a second: the parent only draws them.
           const now = Date.now();
@@ -60,8 +78,11 @@ process.on('message', async (raw: unknown) => {
     });
     await emit({ type: 'result', trialId, result });
   } catch (err) {
-    await emit({ type: 'failed', trialId, error: serializeError(err), final: isFinalError(err) });
+    if (err instanceof TrialStoppedError) await emit({ type: 'stopped', trialId, completedEpochs: err.completedEpochs });
+    else await emit({ type: 'failed', trialId, error: serializeError(err), final: isFinalError(err) });
   } finally {
+    awaiting.clear();
+    decided.clear();
     busy = false;
   }
 });

@@ -24,6 +24,8 @@ import type { ExecuteOptions } from './execute-trial.ts';
 import { FencedDirectoryStore } from './fenced-directory-store.ts';
 import { LostTrialError } from './lost-trial-error.ts';
 import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
+import { RungWaits } from './rung-waits.ts';
+import { STOPPED_BY_RULE, TrialStoppedError } from './trial-stopped-error.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { RunFence } from './run-fence.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
@@ -86,7 +88,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
     job: SandboxedJob,
     token?: string,
     signal?: AbortSignal,
-  ): Promise<{ cancelled: true } | TrialResult> {
+  ): Promise<{ cancelled: true } | { stopped: true } | TrialResult> {
     const ctx = sandbox();
     const { env } = ctx;
     let payload: TrialJob;
@@ -122,6 +124,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
     }
     const pending: Promise<unknown>[] = [];
     const controller = new AbortController();
+    const rungs = new RungWaits(sandbox().redis, env.IWAE_SWEEP_PREFIX, trialId, env.IWAE_SWEEP_RUNG_WAIT_MS);
     const onAbort = () => controller.abort(signal?.reason ?? STOP_REASONS.shutdown);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -138,14 +141,17 @@ export function createTrialProcessor(runTrial: TrialRunner) {
           },
           epoch: async (metrics, totalEpochs) => {
             if (orphaned()) process.exit(0);
-            const [, , stop] = await Promise.all([
+            const [, , stop, lateStop] = await Promise.all([
               emit({ type: 'epoch', trialId, metrics, totalEpochs }),
               job.updateProgress({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound }),
               // The control message may have been missed (worker restarted): the flag is the truth.
               isCancelled(payload.sweepId),
+              rungs.lateStop(),
             ]);
             if (stop && !controller.signal.aborted) controller.abort(STOP_REASONS.cancelled);
+            if (lateStop && !controller.signal.aborted) controller.abort(STOPPED_BY_RULE);
           },
+          rung: (epoch) => rungs.wait(epoch),
         },
       });
       await Promise.all([...pending, emit({ type: 'result', trialId, result })]);
@@ -158,6 +164,11 @@ export function createTrialProcessor(runTrial: TrialRunner) {
         // fails ("Missing lock"), so the job stays with the run that owns it now.
         process.stderr.write(`${err.message}\n`);
         throw err;
+      }
+      if (err instanceof TrialStoppedError) {
+        // Not a failure: the checkpoint stays in the store for a later --resume-stopped.
+        await emit({ type: 'stopped', trialId, completedEpochs: err.completedEpochs });
+        return { stopped: true };
       }
       if (err instanceof TrainingAbortedError) {
         const reason = String(controller.signal.reason ?? '');

@@ -18,6 +18,11 @@ const schema = z.object({
   IWAE_SWEEP_BACKEND: backendNameSchema.optional(),
   IWAE_SWEEP_GPU: z.coerce.number().int().min(0).optional(),
   IWAE_SWEEP_GIT_SHA: z.string().optional(),
+  /**
+   * How long a trial at a rung waits for the collector's early-stopping decision before training
+   * on (a decision that comes later still stops it, at its next epoch).
+   */
+  IWAE_SWEEP_RUNG_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
 });
 export type WorkerEnv = z.infer<typeof schema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EpochMetrics } from './results.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -111,4 +112,19 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * The metric a trial is judged on at a rung: its validation bound at that epoch (undefined when
+ * the trial holds no images out, validationSize 0).
+ */
+export function rungMetric(m: EpochMetrics): number | undefined {
+  const v = (m as { validationBound?: unknown }).validationBound;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The stopping rule of a stored sweep spec (the DB keeps specs as JSON), if it has one. */
+export function stoppingOfSpecJson(specJson: string): Stopping | undefined {
+  const raw = (JSON.parse(specJson) as { stopping?: unknown }).stopping;
+  return raw === undefined ? undefined : stoppingSchema.parse(raw);
 }

@@ -63,6 +63,11 @@ export const trialEventSchema = z.discriminatedUnion('type', [
       reason: z.string().max(ERROR_TEXT_LIMITS.message),
     })
     .strict(),
+  /**
+   * The sweep's stopping rule stopped the trial at a rung (the decision, its metric and reason
+   * are in the DB's rung record); its checkpoint is kept so that it can be resumed.
+   */
+  z.object({ type: z.literal('stopped'), trialId, completedEpochs: z.number().int().min(0) }).strict(),
 ]);
 export type TrialEvent = z.infer<typeof trialEventSchema>;
 export type TrialEventType = TrialEvent['type'];

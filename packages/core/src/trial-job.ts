@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backendNameSchema } from './backend-name.ts';
+import { stoppingSchema } from './stopping.ts';
 import { trialConfigSchema } from './trial-config.ts';
 
 /**
@@ -13,6 +14,11 @@ export const trialJobSchema = z
     config: trialConfigSchema,
     /** The sweep's preferred backend; a worker's own --backend wins. */
     backend: backendNameSchema.optional(),
+    /**
+     * The sweep's stopping rule: the trial waits for a decision at each rung. Absent for sweeps
+     * without one, and for stopped trials resumed to the end.
+     */
+    stopping: stoppingSchema.optional(),
   })
   .strict();
 export type TrialJob = z.infer<typeof trialJobSchema>;

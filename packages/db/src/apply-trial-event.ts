@@ -32,5 +32,17 @@ export function applyTrialEvent(db: ResultsDb, record: TrialEventRecord, now = D
     case 'cancelled':
       db.setTrialStatus([event.trialId], 'cancelled', now);
       return;
+    case 'stopped': {
+      // The rung record says where and why; the trial's own event only says it has stopped.
+      const rung = db.rungs.rungsOf(event.trialId).find((r) => r.stop);
+      db.rungs.trialStopped(
+        event.trialId,
+        rung
+          ? { epoch: rung.epoch, metric: rung.metric, reason: rung.reason }
+          : { epoch: event.completedEpochs, metric: null, reason: "stopped by the sweep's stopping rule" },
+        now,
+      );
+      return;
+    }
   }
 }

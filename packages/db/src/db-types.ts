@@ -35,6 +35,8 @@ export interface SweepSummary extends SweepRow {
   done: number;
   failed: number;
   cancelled: number;
+  /** Ended early by the sweep's stopping rule. */
+  stopped: number;
   epochsDone: number;
   epochsTotal: number;
   /** Sum of the estimated flops of unfinished trials, and of finished ones with their run time. */

@@ -6,4 +6,5 @@ export * from './errors.ts';
 export * from './filters.ts';
 export * from './read-only-query.ts';
 export * from './results-db.ts';
+export type { RungInput, RungRow } from './rung-records.ts';
 export * from './schema.ts';

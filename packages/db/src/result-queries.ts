@@ -141,6 +141,7 @@ export class ResultQueries {
                 coalesce(sum(t.status = 'done'), 0) as done,
                 coalesce(sum(t.status = 'failed'), 0) as failed,
                 coalesce(sum(t.status = 'cancelled'), 0) as cancelled,
+                coalesce(sum(t.status = 'stopped'), 0) as stopped,
                 coalesce(sum(t.epochs_done), 0) as epochsDone,
                 coalesce(sum(t.epochs_total), 0) as epochsTotal,
                 coalesce(sum(case when t.status in ('queued', 'running') then t.flops end), 0) as flopsLeft,

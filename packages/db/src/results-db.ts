@@ -22,6 +22,7 @@ import type {
 } from './db-types.ts';
 import { backfillGroups } from './group-backfill.ts';
 import { ResultQueries } from './result-queries.ts';
+import { RungRecords } from './rung-records.ts';
 import type * as schema from './schema.ts';
 import type { TrialStatus } from './schema.ts';
 import { TrialWrites } from './trial-writes.ts';
@@ -35,11 +36,14 @@ export class ResultsDb {
   private readonly aggregates: Aggregates;
   private readonly writes: TrialWrites;
   private readonly queries: ResultQueries;
+  /** Early stopping: rung results, decisions and stopped trials. */
+  readonly rungs: RungRecords;
 
   private constructor(private readonly conn: DbConnection) {
     this.aggregates = new Aggregates(conn);
     this.writes = new TrialWrites(conn, this.aggregates);
     this.queries = new ResultQueries(conn);
+    this.rungs = new RungRecords(conn);
   }
 
   /** Opens (creating and migrating if needed) a results DB. */

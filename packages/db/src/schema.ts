@@ -23,7 +23,8 @@ export const sweeps = sqliteTable('sweeps', {
   updatedAt: integer('updated_at').notNull(),
 });
 
-export const TRIAL_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+/** `stopped`: ended early by the sweep's stopping rule (its checkpoint kept, it can be resumed). */
+export const TRIAL_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'stopped'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 
 export const trials = sqliteTable(
@@ -61,6 +62,10 @@ export const trials = sqliteTable(
     gitSha: text('git_sha'),
     error: text('error'),
     errorStack: text('error_stack'),
+    // Why an early-stopped trial stopped: the epoch of the rung, its validation bound there, the rule's words.
+    stopEpoch: integer('stop_epoch'),
+    stopMetric: real('stop_metric'),
+    stopReason: text('stop_reason'),
     // The result, once the trial has finished (1:1 with the trial, so it lives on its row: the
     // results view is then a scan of one table, fast at 100k trials).
     testNll: real('test_nll'),
@@ -139,6 +144,30 @@ export const epochs = sqliteTable(
     recordedAt: integer('recorded_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.trialId, t.epoch] }), index('epochs_recorded').on(t.recordedAt)],
+);
+
+/**
+ * The early-stopping record: a trial's validation bound at each rung it reached and what the
+ * rule decided there. The rule compares a trial with those recorded at the same epoch of the same
+ * sweep before it, in arrival order (rowid order), so this table is what makes it reproducible.
+ */
+export const trialRungs = sqliteTable(
+  'trial_rungs',
+  {
+    sweepId: text('sweep_id').notNull(),
+    trialId: text('trial_id')
+      .notNull()
+      .references(() => trials.id),
+    epoch: integer('epoch').notNull(),
+    /** 0-based rung (ASHA), or the epoch's index from minEpochs (median rule). */
+    rung: integer('rung').notNull(),
+    /** The validation bound L_validationK at this epoch (nats; higher is better). */
+    metric: real('metric').notNull(),
+    stop: integer('stop', { mode: 'boolean' }).notNull(),
+    reason: text('reason').notNull(),
+    decidedAt: integer('decided_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.trialId, t.epoch] }), index('trial_rungs_sweep_epoch').on(t.sweepId, t.epoch)],
 );
 
 /*

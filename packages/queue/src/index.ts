@@ -6,5 +6,6 @@ export * from './redact.ts';
 export * from './redis-connection.ts';
 export * from './redis-keys.ts';
 export * from './redis-url.ts';
+export * from './rung-decisions.ts';
 export * from './sweep-queues.ts';
 export * from './worker-registry.ts';

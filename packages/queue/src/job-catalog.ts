@@ -29,6 +29,8 @@ export function trialEventJobId({ attempt, event }: Pick<TrialEventRecord, 'atte
       return `${event.trialId}-fail-${attempt}`;
     case 'cancelled':
       return `${event.trialId}-cancel-${attempt}`;
+    case 'stopped':
+      return `${event.trialId}-stop-${attempt}`;
   }
 }
 

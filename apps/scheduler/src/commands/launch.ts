@@ -14,6 +14,7 @@ interface LaunchFlags extends RedisFlags, PlanFlags {
   follow?: boolean;
   extend?: boolean;
   dryRun?: boolean;
+  resumeStopped?: boolean;
 }
 
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
@@ -34,7 +35,7 @@ async function launch(specFile: string, overrides: string[], flags: LaunchFlags,
     }
     const queues = await openQueues(flags);
     try {
-      const s = await launchSweep(db, queues, plan);
+      const s = await launchSweep(db, queues, plan, { resumeStopped: flags.resumeStopped ?? false });
       process.stderr.write(
         `sweep ${plan.sweepId}: ${s.total} trials (${s.added} new), ${s.queued} queued in Redis, ${s.alreadyDone} already done\n`,
       );
@@ -62,13 +63,15 @@ export function registerLaunch(program: Command): void {
       .option('--follow', 'collect results here and show progress until the sweep ends')
       .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
       .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)'),
+      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end"),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, false));
 
   addRedisFlags(
     addSpecArguments(program.command('add').description('add the new trials of an extended spec to a running sweep (same name)'))
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
-      .option('--follow', 'collect results here and show progress until the sweep ends'),
+      .option('--follow', 'collect results here and show progress until the sweep ends')
+      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end"),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, true));
 }

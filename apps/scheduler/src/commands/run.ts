@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { ResultsDb } from '@iwae-sweep/db';
+import { ResultsDb, type TrialStatus } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { dryRunText } from '../dry-run.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -23,6 +23,7 @@ interface RunFlags extends PlanFlags {
   maxAttempts: string;
   keepCheckpoints?: boolean;
   retryFailed: boolean;
+  resumeStopped?: boolean;
   progress: string;
   extend?: boolean;
   dryRun?: boolean;
@@ -43,6 +44,7 @@ export function registerRun(program: Command): void {
     .option('--max-attempts <n>', 'attempts per trial in this run (crashes and retryable errors)', '2')
     .option('--keep-checkpoints', 'keep the checkpoints of finished trials')
     .option('--no-retry-failed', 'leave trials that failed in an earlier run alone')
+    .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
     .option('--progress <style>', 'bars (terminal), lines, or auto', 'auto')
     .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
     .option('--dry-run', 'list the trials this would add and their estimated cost, and stop')
@@ -90,10 +92,10 @@ export function registerRun(program: Command): void {
         const retired = db.retireRenamedTrials(plan.sweepId, inPlan);
         if (retired > 0)
           process.stderr.write(`${retired} queued trials are now named as trials of the plan (same computation): cancelled\n`);
-        const statuses = flags.retryFailed
-          ? (['queued', 'running', 'cancelled', 'failed'] as const)
-          : (['queued', 'running', 'cancelled'] as const);
-        const pending = db.trialsWithConfig(plan.sweepId, [...statuses]).filter((t) => inPlan.has(t.id));
+        const statuses: TrialStatus[] = ['queued', 'running', 'cancelled'];
+        if (flags.retryFailed) statuses.push('failed');
+        if (flags.resumeStopped) statuses.push('stopped');
+        const pending = db.trialsWithConfig(plan.sweepId, statuses).filter((t) => inPlan.has(t.id));
         // A "running" trial here was left by a runner that died; it resumes from its checkpoint.
         db.setTrialStatus(
           pending.map((t) => t.id),
@@ -124,7 +126,9 @@ export function registerRun(program: Command): void {
             ? `sweep ${plan.sweepId} cancelled after ${formatSeconds(summary.seconds)}`
             : summary.interrupted
               ? `interrupted after ${formatSeconds(summary.seconds)}: ${summary.done} trial(s) finished in this run`
-              : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed in this run (${formatSeconds(summary.seconds)})`,
+              : `sweep ${plan.sweepId}: ${summary.done} trial(s) finished, ${summary.failed} failed${
+                  summary.stopped ? `, ${summary.stopped} stopped early` : ''
+                } in this run (${formatSeconds(summary.seconds)})`,
         );
         const rows = db.results({ sweepId: plan.sweepId });
         process.stdout.write(renderResults('table', rows));

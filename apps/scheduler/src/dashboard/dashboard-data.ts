@@ -6,6 +6,7 @@ import {
   type ResultRow,
   type ResultsDb,
   type SweepSummary,
+  TRIAL_STATUSES,
 } from '@iwae-sweep/db';
 import { z } from 'zod';
 import { RunLock } from '../run-lock.ts';
@@ -21,7 +22,7 @@ export function sweepView(s: SweepSummary, dbFile: string) {
 const int = z.coerce.number().int();
 /** Query of the sweep page's trial table: filters, sort (a results column), page. From the URL. */
 export const trialQuerySchema = z.object({
-  status: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']).optional(),
+  status: z.enum(TRIAL_STATUSES).optional(),
   objective: z.enum(['vae', 'iwae']).optional(),
   layers: int.min(1).max(2).optional(),
   k: int.min(1).optional(),

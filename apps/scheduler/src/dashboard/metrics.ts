@@ -17,7 +17,7 @@ export function metricsRegistry(db: ResultsDb, queues: SweepQueues | undefined):
     collect() {
       this.reset();
       for (const s of db.sweepSummaries()) {
-        for (const status of ['queued', 'running', 'done', 'failed', 'cancelled'] as const)
+        for (const status of ['queued', 'running', 'done', 'failed', 'cancelled', 'stopped'] as const)
           this.set({ sweep: s.id, status }, s[status]);
       }
     },
