@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerControl } from './commands/control.ts';
 import { registerLaunch } from './commands/launch.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerReport } from './commands/report.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerRun(program);
+  registerPlan(program);
   registerStatus(program);
   registerResults(program);
   registerQuery(program);

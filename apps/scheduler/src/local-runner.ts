@@ -4,8 +4,8 @@ import type { BackendName, TrialEvent, TrialEventOf, TrialJob } from '@iwae-swee
 import { applyTrialEvent, type ResultsDb, type TrialWithConfig } from '@iwae-sweep/db';
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
-import { TrialChild } from './trial-child.ts';
 import { RungJudge } from './rung-judge.ts';
+import { TrialChild } from './trial-child.ts';
 import { trialLabel } from './trial-label.ts';
 
 export interface LocalRunnerOptions {

@@ -24,9 +24,9 @@ import type { ExecuteOptions } from './execute-trial.ts';
 import { FencedDirectoryStore } from './fenced-directory-store.ts';
 import { LostTrialError } from './lost-trial-error.ts';
 import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
+import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { RungWaits } from './rung-waits.ts';
 import { STOPPED_BY_RULE, TrialStoppedError } from './trial-stopped-error.ts';
-import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { RunFence } from './run-fence.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
 

@@ -31,7 +31,9 @@ export class RungRecords {
       one: sqlite.prepare<[string, number], { stop: number; reason: string }>(
         'select stop, reason from trial_rungs where trial_id = ? and epoch = ?',
       ),
-      anyStop: sqlite.prepare<[string], { epoch: number }>('select epoch from trial_rungs where trial_id = ? and stop = 1 limit 1'),
+      anyStop: sqlite.prepare<[string], { epoch: number }>(
+        'select epoch from trial_rungs where trial_id = ? and stop = 1 limit 1',
+      ),
     };
   }
 

@@ -9,12 +9,23 @@ export function rungDecisionKey(prefix: string, trialId: string, epoch: number):
 }
 
 /** Written by the collector, where every trial's rung results are visible. */
-export async function writeRungDecision(redis: Redis, prefix: string, trialId: string, epoch: number, stop: boolean): Promise<void> {
+export async function writeRungDecision(
+  redis: Redis,
+  prefix: string,
+  trialId: string,
+  epoch: number,
+  stop: boolean,
+): Promise<void> {
   await redis.set(rungDecisionKey(prefix, trialId, epoch), stop ? 'stop' : 'continue', 'EX', DECISION_TTL_SECONDS);
 }
 
 /** The decision for a trial at a rung, or undefined if none is there yet. */
-export async function readRungDecision(redis: Redis, prefix: string, trialId: string, epoch: number): Promise<boolean | undefined> {
+export async function readRungDecision(
+  redis: Redis,
+  prefix: string,
+  trialId: string,
+  epoch: number,
+): Promise<boolean | undefined> {
   const v = await redis.get(rungDecisionKey(prefix, trialId, epoch));
   return v === null ? undefined : v === 'stop';
 }

@@ -2,10 +2,12 @@ import { IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { dryRunText } from '../dry-run.ts';
+import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
+import { printEstimate } from '../planner/print-estimate.ts';
 import { addRedisFlags, openQueues, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
 import { checkSpecChange, specChange } from '../spec-change.ts';
 
@@ -15,13 +17,20 @@ interface LaunchFlags extends RedisFlags, PlanFlags {
   extend?: boolean;
   dryRun?: boolean;
   resumeStopped?: boolean;
+  workers?: string;
+  backend?: string;
 }
 
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
   const plan = loadPlan(specFile, overrides, flags);
   const file = dbPath(flags.db);
+  const workers = parseNumberFlag('--workers', flags.workers ?? '1', { integer: true, min: 1 });
+  const backend = flags.backend ? parseBackendFlag(flags.backend) : (plan.spec.backend ?? 'auto');
   if (flags.dryRun) {
-    process.stdout.write(dryRunText(plan, specChange(file, plan)));
+    // Nothing is written, not the DB, not Redis: the trials it would add, and what they would cost.
+    const change = specChange(file, plan);
+    process.stdout.write(dryRunText(plan, change));
+    await printEstimate(change.added, { workers, backend, stopping: plan.spec.stopping });
     return;
   }
   // The Redis URL is checked before the DB is opened: a bad flag leaves the DB untouched.
@@ -33,6 +42,11 @@ async function launch(specFile: string, overrides: string[], flags: LaunchFlags,
     if (requireExisting && !db.getSweep(plan.sweepId)) {
       throw new IwaeSweepError('no_sweep', `sweep "${plan.sweepId}" does not exist in ${db.file}: use \`launch\` to start it`);
     }
+    const finished = new Set(db.trialsOf(plan.sweepId, ['done']).map((t) => t.id));
+    await printEstimate(
+      plan.trials.filter((t) => !finished.has(t.id)),
+      { workers, backend, stopping: plan.spec.stopping },
+    );
     const queues = await openQueues(flags);
     try {
       const s = await launchSweep(db, queues, plan, { resumeStopped: flags.resumeStopped ?? false });
@@ -62,8 +76,10 @@ export function registerLaunch(program: Command): void {
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
       .option('--follow', 'collect results here and show progress until the sweep ends')
       .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
-      .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)'),
-      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end"),
+      .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)')
+      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
+      .option('--workers <n>', 'worker processes the cost estimate assumes', '1')
+      .option('--backend <name>', "backend the cost estimate is calibrated on (default: the spec's, else auto)"),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, false));
 
@@ -71,7 +87,10 @@ export function registerLaunch(program: Command): void {
     addSpecArguments(program.command('add').description('add the new trials of an extended spec to a running sweep (same name)'))
       .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
       .option('--follow', 'collect results here and show progress until the sweep ends')
-      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end"),
+      .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
+      .option('--workers <n>', 'worker processes the cost estimate assumes', '1')
+      .option('--backend <name>', "backend the cost estimate is calibrated on (default: the spec's, else auto)")
+      .option('--dry-run', 'print the trials and the cost estimate; queue nothing, write nothing'),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, true));
 }

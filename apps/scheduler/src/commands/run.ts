@@ -9,6 +9,7 @@ import { gitSha } from '../git-sha.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
 import { dbPath } from '../open-db.ts';
+import { printEstimate } from '../planner/print-estimate.ts';
 import { formatSeconds } from '../progress.ts';
 import { renderResults } from '../results-columns.ts';
 import { BarDisplay, LineDisplay } from '../run-display.ts';
@@ -104,6 +105,7 @@ export function registerRun(program: Command): void {
         const done = plan.trials.length - pending.length;
         const style = progress === 'auto' ? (process.stderr.isTTY ? 'bars' : 'lines') : progress;
         const display = style === 'bars' ? new BarDisplay() : new LineDisplay();
+        await printEstimate(pending, { workers, backend: backend ?? 'auto', stopping: plan.spec.stopping });
         display.start(plan.sweepId, plan.trials.length, done, Math.min(workers, Math.max(1, pending.length)));
         if (added > 0 && added < plan.trials.length)
           process.stderr.write(`${added} new trial(s) added to sweep ${plan.sweepId}\n`);

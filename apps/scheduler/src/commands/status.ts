@@ -69,7 +69,10 @@ export function registerStatus(program: Command): void {
         { header: 'stopped', value: (s) => s.stopped, align: 'right' },
         { header: 'epochs', value: (s) => `${s.epochsDone}/${s.epochsTotal}`, align: 'right' },
         { header: 'started', value: (s) => time(s.firstStartedAt) },
-        { header: 'finished', value: (s) => (s.done + s.failed + s.cancelled + s.stopped === s.total ? time(s.lastFinishedAt) : null) },
+        {
+          header: 'finished',
+          value: (s) => (s.done + s.failed + s.cancelled + s.stopped === s.total ? time(s.lastFinishedAt) : null),
+        },
         {
           header: 'eta',
           value: (s) => (statusOf(s) === 'running' ? formatSeconds(sweepEtaSeconds(s) ?? Number.NaN) : null),
