@@ -2,6 +2,7 @@ import { unknownNameExpected } from './did-you-mean.ts';
 import { type FieldProblem, ValidationError } from './errors.ts';
 import { Rng } from './rng.ts';
 import { SETTABLE_FIELDS } from './spec-fields.ts';
+import { stoppingProblems } from './stopping.ts';
 import type { Distribution, LoadedSpec } from './sweep-spec.ts';
 import {
   estimateTrialFlops,
@@ -117,6 +118,15 @@ export function expandSweep(loaded: LoadedSpec, opts: ExpandOptions = {}): Sweep
         if (!trials.has(id)) trials.set(id, { id, config, flops: estimateTrialFlops(config) });
       }
     }
+  }
+  if (spec.stopping && problems.length === 0) {
+    problems.push(
+      ...stoppingProblems(
+        spec.stopping,
+        [...trials.values()].map((t) => t.config),
+        loaded.lineOf,
+      ),
+    );
   }
   if (problems.length > 0) throw new ValidationError(loaded.source, problems);
   const ordered = [...trials.values()].sort((a, b) => b.flops - a.flops || a.id.localeCompare(b.id));

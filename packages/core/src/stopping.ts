@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { FieldProblem } from './errors.ts';
 import type { EpochMetrics } from './results.ts';
+import { type TrialConfig, totalEpochs } from './trial-config.ts';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -119,12 +121,46 @@ export function median(xs: number[]): number {
  * the trial holds no images out, validationSize 0).
  */
 export function rungMetric(m: EpochMetrics): number | undefined {
-  const v = (m as { validationBound?: unknown }).validationBound;
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  return m.validationBound;
 }
 
 /** The stopping rule of a stored sweep spec (the DB keeps specs as JSON), if it has one. */
 export function stoppingOfSpecJson(specJson: string): Stopping | undefined {
   const raw = (JSON.parse(specJson) as { stopping?: unknown }).stopping;
   return raw === undefined ? undefined : stoppingSchema.parse(raw);
+}
+
+/**
+ * What a sweep's trials need for its stopping rule: held-out images to compute the metric on,
+ * and at least one rung before their last epoch.
+ */
+export function stoppingProblems(
+  stopping: Stopping,
+  configs: TrialConfig[],
+  lineOf: (path: (string | number)[]) => number | undefined,
+): FieldProblem[] {
+  const at = (path: (string | number)[]) => {
+    const line = lineOf(path);
+    return line === undefined ? {} : { line };
+  };
+  const problems: FieldProblem[] = [];
+  const without = configs.filter((c) => c.validationSize === 0).length;
+  if (without > 0) {
+    problems.push({
+      field: 'stopping',
+      value: stopping.method,
+      expected: `trials with validationSize > 0 (${without} of ${configs.length} have none): the rule ranks trials on the held-out validation bound; set e.g. base.validationSize: 1000`,
+      ...at(['stopping']),
+    });
+  }
+  const longest = Math.max(0, ...configs.map((c) => totalEpochs(c.schedule)));
+  if (configs.length > 0 && rungEpochs(stopping, longest).length === 0) {
+    problems.push({
+      field: 'stopping.minEpochs',
+      value: stopping.minEpochs,
+      expected: `fewer epochs than the trials train (the longest trains ${longest}): a rung at or after the last epoch judges nothing`,
+      ...at(['stopping', 'minEpochs']),
+    });
+  }
+  return problems;
 }
