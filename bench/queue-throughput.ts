@@ -58,7 +58,7 @@ async function ours(): Promise<{ add: number; process: number }> {
   const queues = await SweepQueues.open({ url, prefix });
   const jobs = Array.from({ length: n }, (_, i) => payload(i));
   const t0 = performance.now();
-  await queues.enqueueTrials(jobs);
+  await queues.enqueueTrials(jobs.map((job) => ({ job, flops: 1e12 })));
   const add = (performance.now() - t0) / 1000;
   const process = await drain(prefix, async (job) => {
     readTrialJob(job);

@@ -1,4 +1,4 @@
-import type { TrialEventRecord, TrialJob, TrialResult } from '@iwae-sweep/core';
+import { stoppingOfSpecJson, type TrialEventRecord, type TrialJob, type TrialResult } from '@iwae-sweep/core';
 import { applyTrialEvent, type ResultsDb, UnknownEntityError } from '@iwae-sweep/db';
 import {
   clearRungDecisions,
@@ -11,6 +11,7 @@ import {
 } from '@iwae-sweep/queue';
 import { type AnyLog, asLevelLog, type LevelLog } from '@iwae-sweep/worker';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { remainingFlops } from './launcher.ts';
 import { RungJudge } from './rung-judge.ts';
 
 export interface CollectorOptions {
@@ -165,13 +166,15 @@ export class Collector {
       if (sweep.mode !== 'redis' || sweep.state !== 'active' || sweep.queued + sweep.running === 0) continue;
       const pending = db.trialsWithConfig(sweep.id, ['queued', 'running']);
       const states = await queues.jobStates(pending.map((t) => t.id));
-      const missing: TrialJob[] = [];
+      const missing: { job: TrialJob; flops: number }[] = [];
       for (const t of pending) {
         const state = states.get(t.id);
         if (state === 'missing') {
           // Not in Redis: unless its result event is still waiting to be collected, queue it again.
           if (!(await queues.results.getJob(resultEventJobId(t.id)))) {
-            missing.push({ sweepId: t.sweepId, trialId: t.id, config: t.config });
+            const stopping = stoppingOfSpecJson(sweep.specJson);
+            const judged = stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {};
+            missing.push({ job: { sweepId: t.sweepId, trialId: t.id, config: t.config, ...judged }, flops: remainingFlops(t) });
           }
           continue;
         }
@@ -195,9 +198,9 @@ export class Collector {
         }
       }
       if (missing.length > 0) {
-        await queues.enqueueTrials(missing);
+        await queues.enqueueTrials(missing, { priority: (JSON.parse(sweep.specJson) as { priority?: number }).priority });
         db.setTrialStatus(
-          missing.map((m) => m.trialId),
+          missing.map((m) => m.job.trialId),
           'queued',
         );
         out.requeued += missing.length;

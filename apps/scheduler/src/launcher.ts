@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
-import type { ResultsDb } from '@iwae-sweep/db';
+import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { gitSha } from './git-sha.ts';
+import { trialCost } from './planner/sweep-cost.ts';
 
 export interface LaunchSummary {
   total: number;
@@ -53,6 +54,12 @@ export interface EnqueueOptions {
   resumeStopped?: boolean;
 }
 
+/** Estimated flops left in a trial: the epochs it has not trained, and its evaluation. */
+export function remainingFlops(t: TrialWithConfig): number {
+  const c = trialCost(t.id, t.config);
+  return c.trainFlopsPerEpoch * Math.max(0, c.epochs - t.epochsDone) + c.evalFlops;
+}
+
 /** Queues a sweep's trials that are not finished (stopped ones only with `resumeStopped`). */
 export async function enqueuePending(
   db: ResultsDb,
@@ -66,19 +73,23 @@ export async function enqueuePending(
   const all = db.trialsWithConfig(sweepId);
   const ended = (t: (typeof all)[number]) => t.status === 'done' || (t.status === 'stopped' && !opts.resumeStopped);
   const pending = all.filter((t) => !ended(t) && (!opts.only || opts.only.has(t.id)));
-  const jobs: TrialJob[] = pending.map((t) => ({
-    sweepId,
-    trialId: t.id,
-    config: t.config,
-    ...(spec?.backend ? { backend: spec.backend } : {}),
-    // A trial the rule stopped before runs to its end when resumed.
-    ...(stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {}),
+  const jobs = pending.map((t) => ({
+    job: {
+      sweepId,
+      trialId: t.id,
+      config: t.config,
+      ...(spec?.backend ? { backend: spec.backend } : {}),
+      // A trial the rule stopped before runs to its end when resumed.
+      ...(stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {}),
+    } satisfies TrialJob,
+    // What is left of it: a trial resumed from its checkpoint is shorter than a fresh one.
+    flops: remainingFlops(t),
   }));
   // Trials cancelled, failed or stopped before left finished jobs behind; those ids must be freed first.
   const finished = new Set(['cancelled', 'failed', 'stopped']);
   await queues.clearFinishedJobs(pending.filter((t) => finished.has(t.status)).map((t) => t.id));
   const p = opts.priority ?? spec?.priority;
-  await queues.enqueueTrials(jobs, p ? { priority: p } : {});
+  await queues.enqueueTrials(jobs, { priority: p });
   db.setTrialStatus(
     pending.filter((t) => t.status !== 'running').map((t) => t.id),
     'queued',

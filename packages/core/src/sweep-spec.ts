@@ -31,8 +31,11 @@ export const sweepSpecSchema = z
     description: z.string().optional(),
     /** Default compute backend for the trials of this sweep (a worker flag overrides it). */
     backend: backendNameSchema.optional(),
-    /** Queue priority in distributed mode: 1 is the highest. */
-    priority: z.number().int().min(1).max(2_097_152).optional(),
+    /**
+     * Queue priority in distributed mode: 1 is the highest. Within it, trials go longest first
+     * (BullMQ priorities are band × 1000 + cost level, at most 2^21: hence at most 2000 bands).
+     */
+    priority: z.number().int().min(1).max(2_000).optional(),
     /** Early stopping of unpromising trials (ASHA or the median rule) on the validation bound. */
     stopping: stoppingSchema.optional(),
     /** Values every trial shares. */

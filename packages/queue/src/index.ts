@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './job-catalog.ts';
 export * from './job-io.ts';
+export * from './job-priority.ts';
 export * from './purge-prefix.ts';
 export * from './redact.ts';
 export * from './redis-connection.ts';

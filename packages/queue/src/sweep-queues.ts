@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { QUEUE_NAMES } from './job-catalog.ts';
 import { jobSpec } from './job-io.ts';
+import { trialJobPriority } from './job-priority.ts';
 import { connectionOptions, openRedis } from './redis-connection.ts';
 import { type RedisKeys, redisKeys } from './redis-keys.ts';
 import type { RedisTls } from './redis-url.ts';
@@ -77,14 +78,17 @@ export class SweepQueues {
     return this.keys.cancelledSweeps;
   }
 
-  /** Queues trial jobs (job id = trial id: a job that exists is not added twice). */
-  async enqueueTrials(jobs: TrialJob[], opts: { priority?: number } = {}): Promise<void> {
-    for (let i = 0; i < jobs.length; i += 1000) {
+  /**
+   * Queues trial jobs (job id = trial id: a job that exists is not added twice), each with its
+   * priority from the sweep's priority and the trial's estimated cost (longest first).
+   */
+  async enqueueTrials(entries: { job: TrialJob; flops: number }[], opts: { priority?: number | undefined } = {}): Promise<void> {
+    for (let i = 0; i < entries.length; i += 1000) {
       await this.trials.addBulk(
-        jobs.slice(i, i + 1000).map((data) => ({
+        entries.slice(i, i + 1000).map(({ job: data, flops }) => ({
           name: 'trial' as const,
           data,
-          opts: jobSpec('trial', data, opts.priority ? { priority: opts.priority } : {}),
+          opts: jobSpec('trial', data, { priority: trialJobPriority(flops, opts.priority) }),
         })),
       );
     }

@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import { rungDecisionKey } from '@iwae-sweep/queue';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, waitFor } from '../helpers/cli.ts';
+import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
+import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
+
+const spec = (learningRates: string) => `name: es
+stopping: { method: asha, minEpochs: 1, reductionFactor: 2 }
+base: { objective: iwae, k: 3, trainSize: 500, testSize: 20, batchSize: 50, epochs: 4, evalK: 20, validationSize: 100, validationK: 20 }
+grid: { learningRate: ${learningRates} }
+`;
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const rungsOf = (db: string) => {
+  try {
+    return withDb(db, (d) => d.rungs.rungsOfSweep('es'));
+  } catch {
+    return [];
+  }
+};
+
+describe('early stopping across machines', () => {
+  it("the collector's stop decision reaches a trial running on another worker at its rung; it stops there, checkpoint kept", async () => {
+    const s = testDeployment('es', spec('[0.003]'), (fn) => cleanups.push(fn));
+    // The learner first, alone: it records the first rung result on worker A.
+    expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
+    s.start(['serve', '--db', s.db, '--no-dashboard']);
+    s.start(['worker', '--checkpoints', s.ckpt]);
+    await waitFor(
+      () => rungsOf(s.db).length >= 1,
+      120_000,
+      'the first rung result',
+      200,
+      () => readTrials(s.db, 'es'),
+    );
+    // Then a trial that barely learns joins the sweep and runs on worker B: at epoch 1 it ranks
+    // 2nd of 2 and only the top 1 continues.
+    writeFileSync(s.spec, spec('[0.003, 0.000001]'));
+    const add = await runCli(['add', s.spec, '--db', s.db], { env: s.env });
+    expect(add.code, add.stderr).toBe(0);
+    const b = s.start(['worker', '--checkpoints', s.ckpt]);
+    const stopped = await waitFor(
+      () => readTrials(s.db, 'es').find((t) => t.status === 'stopped'),
+      120_000,
+      'a trial stopped',
+      200,
+      () => readTrials(s.db, 'es').map((t) => [t.status, t.epochsDone, t.workerId]),
+    );
+    expect(stopped).toMatchObject({ stopEpoch: 1, epochsDone: 1 });
+    expect(stopped.stopReason).toMatch(/rung 1 \(epoch 1\): validation bound -\d+\.\d\d ranks 2nd of 2; stopped/);
+    expect(stopped.workerId).not.toBe(readTrials(s.db, 'es').find((t) => t.id !== stopped.id)?.workerId);
+    expect(withDb(s.db, (d) => d.trialConfig(stopped.id)?.learningRate)).toBe(0.000001);
+    // The worker that ran it is fine and idle; the learner finishes.
+    await waitFor(
+      () => readTrials(s.db, 'es').find((t) => t.id !== stopped.id && t.status === 'done'),
+      120_000,
+      'the learner done',
+      200,
+      () => readTrials(s.db, 'es').map((t) => [t.status, t.epochsDone]),
+    );
+    expect(b.exitCode).toBeNull();
+    // Its decisions are removed from Redis once the trials have ended; its checkpoint is kept.
+    const redis = new Redis(SHARED_REDIS);
+    try {
+      const key = rungDecisionKey(s.prefix, stopped.id, 1);
+      const deadline = Date.now() + 10_000;
+      while ((await redis.exists(key)) === 1) {
+        if (Date.now() > deadline) throw new Error(`${key} still exists 10 s after the trial stopped`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await redis.quit();
+    }
+    const status = await runCli(['status', '--db', s.db, '--sweep', 'es']);
+    expect(status.stdout).toMatch(/done/);
+    // --resume-stopped through Redis: the stopped trial continues from its checkpoint to the end.
+    const resumed = await runCli(['launch', s.spec, '--db', s.db, '--resume-stopped'], { env: s.env });
+    expect(resumed.stderr).toMatch(/1 queued in Redis/);
+    await waitFor(
+      () => readTrials(s.db, 'es').every((t) => t.status === 'done') && readTrials(s.db, 'es').length === 2,
+      120_000,
+      'both trials done',
+      200,
+      () => readTrials(s.db, 'es').map((t) => [t.status, t.epochsDone]),
+    );
+    expect(withDb(s.db, (d) => d.getTrial(stopped.id)?.resumedFromEpoch)).toBe(1);
+  });
+});
