@@ -1,6 +1,7 @@
 /**
  * `pnpm bench [suite…] [--full]`: every figure the issues ask for, each with its baseline
- * measured in the same run. Suites: engine, eval, parallel, db, dashboard, queue (default: all).
+ * measured in the same run. Suites: engine, eval, parallel, db, dashboard, queue, stopping,
+ * makespan (default: all).
  * Engine figures come from separate processes (a process runs one tfjs backend).
  */
 import { execFileSync } from 'node:child_process';
@@ -153,4 +154,20 @@ if (want('queue')) {
   );
   table([child<Record<string, number>>('queue-overhead.ts', String(n), String(sleep), String(conc))]);
   console.log('');
+}
+
+if (want('stopping')) {
+  // Quick: 27 configs of 9 epochs on 1000 images, K ≤ 20; --full: 2000 images, K ≤ 50.
+  const [trainSize, maxK] = full ? [2000, 50] : [1000, 20];
+  console.log(
+    `## Compute to the best configuration: random search of 27 configs (latent, hidden, learning rate, K ≤ ${maxK}), 9 epochs on ${trainSize} images, 2 worker processes: full length vs ASHA η=3`,
+  );
+  table([child<Record<string, number>>('asha-vs-full.ts', '27', '9', String(trainSize), String(maxK))]);
+  console.log("(plan ÷ measured: the planner's wall-time estimate of the full search over its measured wall time)\n");
+}
+
+if (want('makespan')) {
+  console.log('## Makespan: K ∈ {1,5,50} × vae/iwae × 2 seeds through 2 distributed workers, one launch vs two halves (add)');
+  table([child<Record<string, number>>('makespan-extension.ts', full ? '2000' : '1000', '2')]);
+  console.log("(ratio = makespan ÷ max(Σt/2, max t), t = each trial's own measured duration)\n");
 }

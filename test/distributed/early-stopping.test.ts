@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rungDecisionKey } from '@iwae-sweep/queue';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
 
 const spec = (learningRates: string) => `name: es
 stopping: { method: asha, minEpochs: 1, reductionFactor: 2 }
-base: { objective: iwae, k: 3, trainSize: 500, testSize: 20, batchSize: 50, epochs: 4, evalK: 20, validationSize: 100, validationK: 20 }
+base: { objective: iwae, k: 3, trainSize: 1000, testSize: 20, batchSize: 50, epochs: 6, evalK: 20, validationSize: 100, validationK: 20 }
 grid: { learningRate: ${learningRates} }
 `;
 
@@ -32,7 +33,9 @@ describe('early stopping across machines', () => {
     // The learner first, alone: it records the first rung result on worker A.
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db, '--no-dashboard']);
+    // Two workers (two machines): one takes the learner, the other idles until the add.
     s.start(['worker', '--checkpoints', s.ckpt]);
+    const b = s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(
       () => rungsOf(s.db).length >= 1,
       120_000,
@@ -40,12 +43,12 @@ describe('early stopping across machines', () => {
       200,
       () => readTrials(s.db, 'es'),
     );
-    // Then a trial that barely learns joins the sweep and runs on worker B: at epoch 1 it ranks
-    // 2nd of 2 and only the top 1 continues.
+    // Then a trial that barely learns joins the sweep and runs on the idle worker, while the
+    // learner is still training on the other (5 epochs to go): at epoch 1 it ranks 2nd of 2, and
+    // only the top 1 continues.
     writeFileSync(s.spec, spec('[0.003, 0.000001]'));
     const add = await runCli(['add', s.spec, '--db', s.db], { env: s.env });
     expect(add.code, add.stderr).toBe(0);
-    const b = s.start(['worker', '--checkpoints', s.ckpt]);
     const stopped = await waitFor(
       () => readTrials(s.db, 'es').find((t) => t.status === 'stopped'),
       120_000,
@@ -57,6 +60,7 @@ describe('early stopping across machines', () => {
     expect(stopped.stopReason).toMatch(/rung 1 \(epoch 1\): validation bound -\d+\.\d\d ranks 2nd of 2; stopped/);
     expect(stopped.workerId).not.toBe(readTrials(s.db, 'es').find((t) => t.id !== stopped.id)?.workerId);
     expect(withDb(s.db, (d) => d.trialConfig(stopped.id)?.learningRate)).toBe(0.000001);
+    expect(existsSync(join(s.ckpt, `${stopped.id}.ckpt`)), 'the stopped trial keeps its checkpoint').toBe(true);
     // The worker that ran it is fine and idle; the learner finishes.
     await waitFor(
       () => readTrials(s.db, 'es').find((t) => t.id !== stopped.id && t.status === 'done'),

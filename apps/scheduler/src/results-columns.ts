@@ -37,6 +37,9 @@ export function resultRecords(rows: ResultRow[]): { columns: string[]; records: 
       backend: r.backend,
       host: r.host,
       error: r.error ? (r.error.split('\n')[0] ?? '') : null,
+      // Early-stopped trials: the epoch of the rung and the rule's reason.
+      stopEpoch: r.stopEpoch,
+      stopReason: r.stopReason,
     });
     return rec;
   });
@@ -81,6 +84,7 @@ export function resultColumns(
   const shown = columns.filter((name) => {
     if (name === 'sweep') return opts.sweep ?? true;
     if (['group', 'attempts', 'trainSeconds', 'evalSeconds', 'host', 'testBound', 'activeUnits'].includes(name)) return false;
+    if (name === 'stopEpoch' || name === 'stopReason') return records.some((r) => r[name] !== null);
     if (!CONFIG_NAMES.includes(name) || ALWAYS_SHOWN.has(name)) return true;
     const values = new Set(records.map((r) => JSON.stringify(r[name] ?? null)));
     if (values.size > 1) return true;

@@ -79,6 +79,9 @@ export interface ResultRow {
   error: string | null;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Where and why the sweep's stopping rule stopped the trial (status stopped). */
+  stopEpoch: number | null;
+  stopReason: string | null;
   /** Live fields, for progress views. */
   worker: string | null;
   phase: string | null;

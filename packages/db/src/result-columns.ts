@@ -8,6 +8,7 @@ const TRIAL_COLUMNS = {
   status: 't.status',
   epochs: 't.epochs_total',
   epochsDone: 't.epochs_done',
+  stopEpoch: 't.stop_epoch',
   attempts: 't.attempts',
   testNll: 't.test_nll',
   testBound: 't.test_bound',

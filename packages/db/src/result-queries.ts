@@ -49,6 +49,8 @@ const RESULT_FIELDS: { [F in Exclude<keyof ResultRow, 'config'>]: { sql: string;
   backend: { sql: 't.backend' },
   host: { sql: 't.host' },
   error: { sql: 't.error' },
+  stopEpoch: { sql: 't.stop_epoch' },
+  stopReason: { sql: 't.stop_reason' },
   worker: { sql: 't.worker_id' },
   phase: { sql: 't.phase' },
   lastTrainBound: { sql: 't.last_train_bound' },
