@@ -90,7 +90,7 @@ async function run(msg: Extract<ToChild, { type: 'run' }>): Promise<void> {
 process.on('message', (raw) => {
   const msg = raw as ToChild;
   if (msg.type === 'shutdown') process.exit(0);
-  void run(msg);
+  if (msg.type === 'run') void run(msg); // rung decisions: this fixture has no stopping rule
 });
 process.on('disconnect', () => process.exit(0));
 void send({ type: 'ready', pid: process.pid });
