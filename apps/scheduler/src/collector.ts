@@ -136,8 +136,8 @@ export class Collector {
       case 'stopped':
         this.log.info(at, `trial ${e.trialId} stopped early by the sweep's rule after ${e.completedEpochs} epoch(s)`);
         break;
-      }
     }
+  }
 
   /**
    * At a rung of the sweep's stopping rule, judges the trial and leaves the decision in Redis,

@@ -25,9 +25,9 @@ import { FencedDirectoryStore } from './fenced-directory-store.ts';
 import { LostTrialError } from './lost-trial-error.ts';
 import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
+import { RunFence } from './run-fence.ts';
 import { RungWaits } from './rung-waits.ts';
 import { STOPPED_BY_RULE, TrialStoppedError } from './trial-stopped-error.ts';
-import { RunFence } from './run-fence.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
 
 interface SandboxContext {
