@@ -85,6 +85,22 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
       expect.arrayContaining([expect.stringMatching(/^[1-8]\/8$/)]),
     );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-sweep-live.png'), fullPage: true });
+    // A trial with epochs: its page names both training bounds, each with a number per epoch.
+    const trialId = await page.evaluate(
+      () =>
+        Array.from(document.querySelectorAll('#trials tbody tr'))
+          .find((r) => /^[1-8]\/8$/.test(r.querySelector('td.epochs')?.textContent ?? ''))
+          ?.getAttribute('data-id') ?? '',
+    );
+    expect(trialId).toMatch(/^t[0-9a-f]{20}$/);
+    const trialPage = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    await trialPage.goto(`${url}/trials/${trialId}`);
+    await trialPage.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    const head = await trialPage.locator('#epochs thead th').allTextContents();
+    expect(head.slice(0, 3)).toEqual(['epoch', 'train ELBO (L_1 est.)', expect.stringMatching(/^train L_K \(K=\d+\)$/)]);
+    const [, elbo, lk] = await trialPage.locator('#epochs tbody tr').first().locator('td').allTextContents();
+    expect(Number(elbo)).toBeLessThan(Number(lk));
+    await trialPage.close();
     await page.close();
   });
 
