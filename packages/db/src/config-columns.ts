@@ -10,6 +10,8 @@ export interface ConfigColumn {
   /** The SQL of the column over `trials t` joined with `trial_configs c`. */
   sql: string;
   kind: 'number' | 'text' | 'list';
+  /** The schema's default, for configs stored before the field existed (null if none). */
+  fallback: ConfigValue;
 }
 
 /** Config fields that `trials` also stores in indexed columns: filter and sort on those. */
@@ -61,7 +63,8 @@ function deriveConfigColumns(): ConfigColumn[] {
       (fallback !== undefined && kind !== 'list' && typeof fallback !== 'object'
         ? `coalesce(${json}, ${sqlLiteral(fallback)})`
         : json);
-    out.push({ name, path, sql, kind });
+    const plain = fallback !== undefined && (typeof fallback !== 'object' || Array.isArray(fallback));
+    out.push({ name, path, sql, kind, fallback: plain ? (fallback as ConfigValue) : null });
   };
   for (const [field, schema] of Object.entries(trialConfigSchema.shape)) {
     const { def, fallback } = unwrap((schema as unknown as { _zod: { def: ZodDefLike } })._zod.def);
@@ -91,7 +94,7 @@ export function configValues(config: Partial<TrialConfig>): Record<string, Confi
   for (const col of CONFIG_COLUMNS) {
     let v: unknown = config;
     for (const p of col.path) v = v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[p];
-    out[col.name] = v === undefined ? null : (v as ConfigValue);
+    out[col.name] = v === undefined ? col.fallback : (v as ConfigValue);
   }
   return out;
 }

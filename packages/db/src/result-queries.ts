@@ -1,7 +1,7 @@
 import type { TrialConfig } from '@iwae-sweep/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { EPOCH_COLUMNS, EPOCH_KEY_COLUMNS } from './analysis-views.ts';
-import { CONFIG_COLUMNS, type ConfigValue } from './config-columns.ts';
+import { CONFIG_COLUMNS, type ConfigValue, configValues } from './config-columns.ts';
 import type { DbConnection } from './connection.ts';
 import type { EpochRow, ResultRow, ResultsQuery, SweepRow, SweepSummary, TrialRow, TrialWithConfig } from './db-types.ts';
 import { DbError } from './errors.ts';
@@ -59,7 +59,8 @@ const RESULT_FIELDS: { [F in Exclude<keyof ResultRow, 'config'>]: { sql: string;
   updatedAt: { sql: 't.updated_at' },
 };
 const FIELD_LIST = Object.entries(RESULT_FIELDS).map(([name, f]) => ({ name, ...f }));
-const SELECT_LIST = [...FIELD_LIST.map((f) => f.sql), ...CONFIG_COLUMNS.map((c) => c.sql)].join(', ');
+// The config once, parsed here: ~15 json_extract calls per row made a 100k-row read 15× slower.
+const SELECT_LIST = [...FIELD_LIST.map((f) => f.sql), 'c.config_json'].join(', ');
 /** trials joined with their configs: the left join keeps trials the outer loop (scan by sweep). */
 const FROM = 'trials t left join trial_configs c on c.trial_id = t.id';
 
@@ -70,12 +71,8 @@ function toResultRow(values: unknown[]): ResultRow {
     const v = values[i++];
     row[f.name] = f.decode ? f.decode(v) : v;
   }
-  const config: Record<string, ConfigValue> = {};
-  for (const c of CONFIG_COLUMNS) {
-    const v = values[i++];
-    config[c.name] = c.kind === 'list' && typeof v === 'string' ? (JSON.parse(v) as number[]) : (v as ConfigValue);
-  }
-  row.config = config;
+  const json = values[i];
+  row.config = configValues(typeof json === 'string' ? (JSON.parse(json) as Partial<TrialConfig>) : {});
   return row as unknown as ResultRow;
 }
 
