@@ -29,7 +29,12 @@ export const trialQuerySchema = z.object({
   latent: int.min(1).optional(),
   /** A `--where` expression over the results columns (every config field among them). */
   where: z.string().max(500).optional(),
-  sort: z.enum(Object.keys(RESULT_COLUMNS) as [ResultColumn, ...ResultColumn[]]).default('testNll'),
+  // A short message: the whole list of columns (~50) would not make one readable line.
+  sort: z
+    .enum(Object.keys(RESULT_COLUMNS) as [ResultColumn, ...ResultColumn[]], {
+      message: 'expected a results column (testNll, k, learningRate, … as in `results --help`)',
+    })
+    .default('testNll'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   limit: int.min(1).max(1000).default(200),
   offset: int.min(0).default(0),
