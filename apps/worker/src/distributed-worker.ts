@@ -100,6 +100,8 @@ export class DistributedWorker {
       IWAE_SWEEP_CHECKPOINTS: opts.checkpoints,
       IWAE_SWEEP_WORKER_ID: id,
       IWAE_SWEEP_HOST: host,
+      // Trial processes compare it with their parent pid: a mismatch means their worker died.
+      IWAE_SWEEP_PARENT_PID: String(process.pid),
       ...(opts.caFile ? { IWAE_SWEEP_REDIS_CA: opts.caFile } : {}),
       ...(opts.backend ? { IWAE_SWEEP_BACKEND: opts.backend } : {}),
       ...(opts.gpu !== undefined

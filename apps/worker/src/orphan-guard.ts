@@ -7,7 +7,9 @@ import { Worker } from 'node:worker_threads';
  * helper process) keeps it open after the parent is gone. The parent pid is the ground truth:
  * it changes when the process is reparented.
  */
-const parent = process.ppid;
+// The parent's pid as the parent itself said it (IWAE_SWEEP_PARENT_PID): a process orphaned
+// before this module loads (its worker killed while it started up) already has init as parent.
+const parent = Number(process.env.IWAE_SWEEP_PARENT_PID) || process.ppid;
 
 export function orphaned(): boolean {
   return process.ppid !== parent;
@@ -25,6 +27,7 @@ for (;;) {
 }`;
 
 export function exitWhenOrphaned(everyMs = 1000): void {
+  if (orphaned()) process.exit(0); // orphaned while starting up
   process.on('disconnect', () => process.exit(0));
   setInterval(() => {
     if (orphaned()) process.exit(0);

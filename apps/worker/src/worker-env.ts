@@ -15,6 +15,8 @@ const schema = z.object({
   IWAE_SWEEP_CHECKPOINTS: z.string().min(1),
   IWAE_SWEEP_WORKER_ID: z.string().min(1),
   IWAE_SWEEP_HOST: z.string().min(1),
+  /** The worker's pid (the orphan guard reads it directly, at load). */
+  IWAE_SWEEP_PARENT_PID: z.coerce.number().int().min(1).optional(),
   IWAE_SWEEP_BACKEND: backendNameSchema.optional(),
   IWAE_SWEEP_GPU: z.coerce.number().int().min(0).optional(),
   IWAE_SWEEP_GIT_SHA: z.string().optional(),
