@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
-import { REPO, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { killTree, REPO, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { readTrials, trialStates } from '../helpers/sweep-fixture.ts';
 
 const ARTIFACTS = join(REPO, 'test-results');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -32,29 +33,35 @@ async function serve(args: string[]): Promise<{ url: string; proc: ReturnType<ty
   });
   const url = await waitFor(
     () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
-    30_000,
+    60_000,
     'the dashboard URL',
+    100,
+    () => stderr,
   );
   return { url, proc };
 }
 
+// Every test reads the one running sweep, started here: each test can run alone (-t).
+let runner: ReturnType<typeof startCli>;
 beforeAll(async () => {
   browser = await launchChromium();
+  runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+  procs.push(runner);
+  await waitFor(() => readTrials(db, 'live').length === 3, 60_000, 'the sweep in the DB', 100, trialStates(db, 'live'));
 });
 afterAll(async () => {
   await browser?.close();
-  for (const p of procs) p.kill('SIGKILL');
+  for (const p of procs) await killTree(p);
   tmp.cleanup();
 });
 
 describe('the dashboard in headless Chromium, on a real running sweep', () => {
   let url: string;
-  let runner: ReturnType<typeof startCli>;
+  beforeAll(async () => {
+    ({ url } = await serve([]));
+  });
 
   it('lists the sweep, shows its trials, and grows a learning curve live without reloading', async () => {
-    runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
-    procs.push(runner);
-    ({ url } = await serve([]));
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     await page.goto(`${url}/`);
     await page.waitForSelector('#sweeps tr[data-sweep="live"]', { timeout: 30_000 });
@@ -109,8 +116,18 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${url}/sweeps/live`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.click('#actions button[data-action="cancel"]');
-    await page.waitForSelector('#message', { timeout: 10_000 });
+    // The running trial process is frozen until the page has cancelled: the sweep cannot end first.
+    const running = await waitFor(
+      () => readTrials(db, 'live').find((t) => t.status === 'running' && t.workerId),
+      60_000,
+      'a trial running',
+      100,
+      trialStates(db, 'live'),
+    );
+    await whileFrozen([Number(running.workerId?.split(':')[1])], async () => {
+      await page.click('#actions button[data-action="cancel"]');
+      await page.waitForSelector('#message', { timeout: 10_000 });
+    });
     expect(await page.textContent('#message')).toMatch(/sweep live cancelled/);
     const out = await runner.output;
     expect(out.stderr).toMatch(/sweep live cancelled after/);
@@ -128,7 +145,9 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
 
   it('serves Prometheus metrics and exports', async () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/iwae_trials\{sweep="live",status="cancelled"\} [1-3]/);
+    // Every trial of the sweep counted once, under whatever status it has now.
+    const counts = [...metrics.matchAll(/^iwae_trials\{sweep="live",status="\w+"\} (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(3);
     expect(metrics).toMatch(/iwae_epochs_per_second \d/);
     const csv = await (await fetch(`${url}/api/sweeps/live/export.csv`)).text();
     expect(csv.split('\r\n')[0]).toMatch(/^sweep,trial,group,status,dataset,objective,k,layers,latent,.*,learningRate,/);
