@@ -9,6 +9,18 @@ export const MNIST_TEST_SIZE = 10_000;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /**
+ * Training objectives (iwae.md, "After Burda et al."). `vae`: mean_k log w_k. `iwae`: L_K.
+ * `iwae-stl`: IWAE with the score term dropped (Roeder et al. 2017; biased for IWAE).
+ * `iwae-dreg`: IWAE with doubly reparameterised encoder gradients (Tucker et al. 2019; unbiased).
+ * `miwae`: mean of `m` IWAE bounds of K samples. `ciwae`: beta·ELBO + (1−beta)·IWAE.
+ * `piwae`: decoder on IWAE(m·K), encoder on MIWAE(m, K) (Rainforth et al. 2018).
+ */
+export const OBJECTIVES = ['vae', 'iwae', 'iwae-stl', 'iwae-dreg', 'miwae', 'ciwae', 'piwae'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+/** Objectives that draw m groups of K samples per data point. */
+export const GROUPED_OBJECTIVES: readonly Objective[] = ['miwae', 'piwae'];
+
+/**
  * The learning-rate schedule. `constant`: `epochs` passes at `learningRate`. `paper`: the IWAE
  * paper's schedule, stage i (0-based) runs 3^i passes at learningRate·10^(−i/7); the paper uses
  * 8 stages (3,280 passes).
@@ -27,9 +39,13 @@ export type Schedule = z.infer<typeof scheduleSchema>;
 export const trialConfigSchema = z
   .object({
     dataset: z.literal('mnist').default('mnist'),
-    objective: z.enum(['vae', 'iwae']),
-    /** Importance samples per data point during training. */
+    objective: z.enum(OBJECTIVES),
+    /** Importance samples per data point during training (per group for miwae/piwae). */
     k: int(1, 100_000),
+    /** Groups of K samples (miwae, piwae only; dropped for the other objectives). */
+    m: int(1, 10_000).optional(),
+    /** Weight of the ELBO in ciwae's β·ELBO + (1−β)·IWAE (ciwae only; dropped otherwise). */
+    beta: z.number().min(0).max(1).optional(),
     /** Stochastic layers: 1 (784-200-200-z) or 2 (…-z1-100-100-z2), as in the paper. */
     layers: z.literal([1, 2]).default(1),
     /** Size of the top latent layer (z for 1 layer, z2 for 2 layers). */
@@ -66,9 +82,32 @@ export const trialConfigSchema = z
     /** The loss over a batch: its `mean` (the paper's text) or `sum` (the authors' released code). */
     lossReduction: z.enum(['mean', 'sum']).default('mean'),
     seed: int(0, 2 ** 31 - 1).default(0),
+    /**
+     * Gradient signal-to-noise diagnostic: R independent gradient estimates on one fixed batch
+     * at the end of training (and every `gradSnrEvery` epochs). Off when absent.
+     */
+    gradSnr: int(2, 100_000).optional(),
+    gradSnrEvery: int(1, 100_000).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (GROUPED_OBJECTIVES.includes(c.objective) && c.m === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['m'],
+        message: `an integer m ≥ 1 (groups of K samples) for objective ${c.objective}`,
+      });
+    }
+    if (c.objective === 'ciwae' && c.beta === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['beta'],
+        message: 'a number beta in [0, 1] (weight of the ELBO) for objective ciwae',
+      });
+    }
+    if (c.gradSnrEvery !== undefined && c.gradSnr === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['gradSnrEvery'], message: 'no gradSnrEvery without gradSnr (the number of draws)' });
+    }
     for (const [i, k] of c.evalKs.entries()) {
       if (k > c.evalK) {
         ctx.addIssue({
@@ -104,6 +143,9 @@ export const TRIAL_CONFIG_FIELDS = Object.keys(trialConfigSchema.shape) as (keyo
  * Validates and normalises a trial config: defaults filled in, fields that the architecture
  * ignores set to their defaults (so they cannot split identical trials), IWAE with K=1 named
  * VAE (the same computation), evalKs sorted and deduplicated, activeUnitImages capped at testSize.
+ * Fields that only some objectives use (m, beta) are dropped from the others, and absent optional
+ * fields stay absent: the trial id hashes this form, so configs written before those fields
+ * existed keep their ids.
  */
 export function normalizeTrialConfig(input: unknown, source = 'trial config'): TrialConfig {
   input = expandShorthands(input);
@@ -114,14 +156,31 @@ export function normalizeTrialConfig(input: unknown, source = 'trial config'): T
     ...c,
     // With one sample the IWAE bound is the ELBO: same model, same objective, same gradients and
     // random draws. One canonical name makes them one trial id, so the pair never trains twice.
-    objective: c.k === 1 ? 'vae' : c.objective,
+    // Only for iwae: with K = 1, DReG and STL are other gradient estimators of the ELBO (their
+    // SNR is what a sweep over estimators measures), and miwae/piwae still draw m samples.
+    objective: c.k === 1 && c.objective === 'iwae' ? 'vae' : c.objective,
     latent1: c.layers === 2 ? c.latent1 : 100,
     hidden2: c.layers === 2 ? c.hidden2 : 100,
     evalKs: [...new Set(c.evalKs)].sort((a, b) => a - b),
     activeUnitImages: Math.min(c.activeUnitImages, c.testSize),
     // Without validation images validationK computes nothing: it must not split trials.
     validationK: c.validationSize > 0 ? c.validationK : 100,
+    m: GROUPED_OBJECTIVES.includes(c.objective) ? c.m : undefined,
+    beta: c.objective === 'ciwae' ? c.beta : undefined,
+    gradSnrEvery: c.gradSnr === undefined ? undefined : c.gradSnrEvery,
   };
+}
+
+/** Samples drawn per data point in one training step: m·K for miwae/piwae, K otherwise. */
+export function samplesPerPoint(c: Pick<TrialConfig, 'k' | 'm'>): number {
+  return c.k * (c.m ?? 1);
+}
+
+/** A short name for a trial's estimator: the objective with its m or beta ("miwae m=5"). */
+export function estimatorLabel(c: Pick<TrialConfig, 'objective' | 'm' | 'beta'>): string {
+  if (c.m !== undefined) return `${c.objective} m=${c.m}`;
+  if (c.beta !== undefined) return `${c.objective} β=${c.beta}`;
+  return c.objective;
 }
 
 /**
@@ -174,7 +233,11 @@ function decoderMacs(c: TrialConfig): number {
  */
 export function estimateTrialFlops(c: TrialConfig): number {
   const perSample = 2 * decoderMacs(c);
-  const train = 3 * perSample * c.k * c.trainSize * totalEpochs(c.schedule);
+  const train = 3 * perSample * samplesPerPoint(c) * c.trainSize * totalEpochs(c.schedule);
   const evaluation = perSample * c.evalK * c.testSize;
-  return train + evaluation;
+  // Each gradient-SNR check computes `gradSnr` gradients on one batch.
+  const checks =
+    c.gradSnr === undefined ? 0 : 1 + Math.floor(totalEpochs(c.schedule) / (c.gradSnrEvery ?? Number.POSITIVE_INFINITY));
+  const snr = checks * (c.gradSnr ?? 0) * 3 * perSample * samplesPerPoint(c) * c.batchSize;
+  return train + evaluation + snr;
 }

@@ -3,12 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam, type AdamState } from './adam.ts';
 import { type Architecture, architectureOf, parameterSpecs } from './architecture.ts';
 import { binarizeRows } from './binarize.ts';
-import { iwaeBound, objectiveValue, vaeBound } from './bounds.ts';
+import { iwaeBound, vaeBound } from './bounds.ts';
 import { NonFiniteLossError } from './errors.ts';
 import { fastOps } from './fast-ops.ts';
 import type { GradientPath, LayerOps } from './layer-ops.ts';
 import type { ImageSet } from './mnist.ts';
-import { logWeights } from './model.ts';
+import { objectiveGradients, objectiveSpecOf, samplesOf } from './objectives.ts';
 import { createParams, initialValues, type Params, pixelMean } from './params.ts';
 import { referenceOps } from './reference-ops.ts';
 
@@ -60,7 +60,7 @@ export class IwaeTrainer {
     this.adam = new Adam(this.params, { beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon });
     this.rng = Rng.fromSeed(config.seed, 'train');
     this.xBuf = new Float32Array(config.batchSize * train.pixels);
-    this.epsBufs = this.arch.latent.map((d) => new Float32Array(config.k * config.batchSize * d));
+    this.epsBufs = this.arch.latent.map((d) => new Float32Array(samplesOf(objectiveSpecOf(config)) * config.batchSize * d));
   }
 
   /** Epochs completed so far. */
@@ -82,10 +82,11 @@ export class IwaeTrainer {
    * and logsumexp_k log w − log K (L_K), so VAE and IWAE curves can be read for what they are.
    */
   trainEpoch(): EpochMetrics {
-    const { batchSize, k, objective, trainSize, lossReduction } = this.config;
+    const { batchSize, trainSize, lossReduction } = this.config;
+    const spec = objectiveSpecOf(this.config);
+    const k = samplesOf(spec);
     const lr = learningRateAt(this.config.schedule, this.config.learningRate, this.completed);
     const order = this.rng.shuffle(Int32Array.from({ length: trainSize }, (_, i) => i));
-    const vars = [...this.params.values()];
     const start = performance.now();
     let boundSum = 0;
     let elboSum = 0;
@@ -104,20 +105,18 @@ export class IwaeTrainer {
       const values = tf.tidy(() => {
         const xt = tf.tensor2d(x, [b, this.train.pixels]);
         const et = eps.map((buf, l) => tf.tensor2d(buf, [k * b, this.arch.latent[l] as number]));
-        let logW: tf.Tensor2D | undefined;
-        const { value: loss, grads } = tf.variableGrads(() => {
-          // Kept past the gradient's own scope to read both bounds off it (no second forward pass).
-          logW = tf.keep(logWeights(this.ops, this.params, this.arch, xt, et, k));
-          return tf.neg(objectiveValue(objective, logW, lossReduction)) as tf.Scalar;
-        }, vars);
+        const { loss, grads, logW } = objectiveGradients(
+          spec,
+          { ops: this.ops, params: this.params, arch: this.arch, x: xt, eps: et },
+          lossReduction,
+        );
         this.adam.apply(grads, lr);
-        const w = logW as tf.Tensor2D;
         const out = tf.concat([
           tf.reshape(loss, [1]),
-          tf.reshape(tf.mean(vaeBound(w)), [1]),
-          tf.reshape(tf.mean(iwaeBound(w)), [1]),
+          tf.reshape(tf.mean(vaeBound(logW)), [1]),
+          tf.reshape(tf.mean(iwaeBound(logW)), [1]),
         ]);
-        w.dispose();
+        logW.dispose();
         return out;
       });
       const [lossValue, elbo, iwae] = values.dataSync() as Float32Array;
