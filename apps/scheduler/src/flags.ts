@@ -4,6 +4,7 @@ import {
   expandShorthands,
   type FieldProblem,
   normalizeTrialConfig,
+  OBJECTIVES,
   type TrialConfig,
   trialConfigSchema,
   ValidationError,
@@ -68,12 +69,18 @@ const FLAG_OF: Record<string, string> = {
   evalKs: '--eval-ks',
   activeUnitImages: '--active-unit-images',
   seed: '--seed',
+  m: '--m',
+  beta: '--beta',
+  gradSnr: '--grad-snr',
+  gradSnrEvery: '--grad-snr-every',
 };
 
 /** Adds the flags that define one trial to a command. */
 export function addTrialFlags(cmd: Command): Command {
   return cmd
-    .option('--objective <name>', 'training objective: vae or iwae', 'iwae')
+    .option('--objective <name>', `training objective: ${OBJECTIVES.join(', ')}`, 'iwae')
+    .option('--m <n>', 'miwae/piwae: groups of K samples (m·K samples per data point)')
+    .option('--beta <x>', 'ciwae: weight of the ELBO in β·ELBO + (1−β)·IWAE')
     .option('--k <n>', 'importance samples per data point during training', '50')
     .option('--layers <n>', 'stochastic layers: 1 or 2', '1')
     .option('--latent <n>', 'size of the top latent layer', '50')
@@ -94,7 +101,9 @@ export function addTrialFlags(cmd: Command): Command {
     .option('--eval-k <n>', 'samples per test image for the final bound (NLL = −L_evalK)', '5000')
     .option('--eval-ks <list>', 'extra K values whose test bound to report, e.g. 1,5,50', '')
     .option('--active-unit-images <n>', 'test images used to count active units', '1000')
-    .option('--seed <n>', 'seed of every random draw in the trial', '0');
+    .option('--seed <n>', 'seed of every random draw in the trial', '0')
+    .option('--grad-snr <R>', 'gradient SNR diagnostic: R gradient draws on one fixed batch after training')
+    .option('--grad-snr-every <n>', 'also run the gradient SNR diagnostic every n epochs');
 }
 
 export interface TrialFlagValues {
@@ -116,6 +125,10 @@ export interface TrialFlagValues {
   evalKs: string;
   activeUnitImages: string;
   seed: string;
+  m?: string;
+  beta?: string;
+  gradSnr?: string;
+  gradSnrEvery?: string;
 }
 
 /** Turns trial flags into a normalised config; every problem is reported at once, by flag. */
@@ -155,6 +168,10 @@ export function trialConfigFromFlags(v: TrialFlagValues): TrialConfig {
     evalKs,
     activeUnitImages: num('--active-unit-images', v.activeUnitImages),
     seed: num('--seed', v.seed),
+    ...(v.m === undefined ? {} : { m: num('--m', v.m) }),
+    ...(v.beta === undefined ? {} : { beta: num('--beta', v.beta, false) }),
+    ...(v.gradSnr === undefined ? {} : { gradSnr: num('--grad-snr', v.gradSnr) }),
+    ...(v.gradSnrEvery === undefined ? {} : { gradSnrEvery: num('--grad-snr-every', v.gradSnrEvery) }),
   };
   const parsed = trialConfigSchema.safeParse(expandShorthands(input));
   if (!parsed.success) {

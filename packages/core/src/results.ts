@@ -3,6 +3,17 @@ import { trialConfigSchema } from './trial-config.ts';
 
 const finite = z.number().refine(Number.isFinite, { message: 'a finite number' });
 
+/** Per-parameter gradient SNRs |E g|/sd g of one parameter group, summarised (null: no parameter varied). */
+export const snrSummarySchema = z
+  .object({ mean: finite.nullable(), median: finite.nullable(), parameters: z.number().int().min(0) })
+  .strict();
+
+/** The gradient signal-to-noise diagnostic (trial field gradSnr): R gradient draws on one fixed batch. */
+export const gradientSnrSchema = z
+  .object({ draws: z.number().int().min(2), encoder: snrSummarySchema, decoder: snrSummarySchema })
+  .strict();
+export type GradientSnrResult = z.infer<typeof gradientSnrSchema>;
+
 /** Metrics of one training epoch: the unit of progress that workers stream back. */
 export const epochMetricsSchema = z
   .object({
@@ -23,6 +34,8 @@ export const epochMetricsSchema = z
     seconds: z.number().min(0),
     examplesPerSecond: z.number().min(0),
     learningRate: z.number().positive(),
+    /** Measured after this epoch when the trial asks for it (gradSnr, every gradSnrEvery epochs and at the end). */
+    gradientSnr: gradientSnrSchema.optional(),
   })
   .strict();
 export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
@@ -75,6 +88,8 @@ export const trialResultSchema = z
     activeUnits: z.number().int().min(0),
     activeUnitsPerLayer: z.array(z.number().int().min(0)),
     epochs: z.array(epochMetricsSchema),
+    /** Gradient SNR after the last epoch (when the trial's gradSnr is set). */
+    gradientSnr: gradientSnrSchema.optional(),
     /** Training examples per second over the epochs run in the last attempt. */
     examplesPerSecond: z.number().min(0),
     trainSeconds: z.number().min(0),

@@ -1,4 +1,4 @@
-import type { TrialConfig } from '@iwae-sweep/core';
+import type { Objective, TrialConfig } from '@iwae-sweep/core';
 import type { ConfigValue } from './config-columns.ts';
 import type { Condition, SortKey } from './filters.ts';
 import type { epochs, sweeps, TrialStatus, trials } from './schema.ts';
@@ -148,7 +148,7 @@ export interface ModelOf {
   sweepId: string;
   groupId: string;
   layers: number;
-  objective: 'vae' | 'iwae';
+  objective: Objective;
   k: number;
   latent: number;
   host: string | null;

@@ -1,3 +1,4 @@
+import { OBJECTIVES } from '@iwae-sweep/core';
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -34,8 +35,11 @@ export const trials = sqliteTable(
     sweepId: text('sweep_id')
       .notNull()
       .references(() => sweeps.id),
-    objective: text('objective', { enum: ['vae', 'iwae'] }).notNull(),
+    objective: text('objective', { enum: OBJECTIVES }).notNull(),
     k: integer('k').notNull(),
+    /** Groups of K samples (miwae, piwae), and ciwae's ELBO weight; null for the other objectives. */
+    m: integer('m'),
+    beta: real('beta'),
     latent: integer('latent').notNull(),
     layers: integer('layers').notNull(),
     seed: integer('seed').notNull(),
@@ -88,6 +92,11 @@ export const trials = sqliteTable(
     trainSeconds: real('train_seconds'),
     evalSeconds: real('eval_seconds'),
     gradient: text('gradient'),
+    /** Gradient SNR at the end of training (trials with gradSnr): mean and median over parameters. */
+    snrEncoderMean: real('snr_encoder_mean'),
+    snrEncoderMedian: real('snr_encoder_median'),
+    snrDecoderMean: real('snr_decoder_mean'),
+    snrDecoderMedian: real('snr_decoder_median'),
     resumedFromEpoch: integer('resumed_from_epoch'),
     resultRecordedAt: integer('result_recorded_at'),
     queuedAt: integer('queued_at').notNull(),

@@ -106,14 +106,14 @@ describe('gradient SNR against K: the scaling laws (tiny model, trained on synth
       Math.abs(
         logLogSlope(
           ks,
-          dreg.map((s) => s.decoder.mean),
+          dreg.map((s) => s.decoder.mean as number),
         ) - 0.5,
       ),
     ).toBeLessThan(0.15);
     expect(
       logLogSlope(
         ks,
-        dreg.map((s) => s.encoder.mean),
+        dreg.map((s) => s.encoder.mean as number),
       ),
     ).toBeGreaterThanOrEqual(0);
   });
@@ -129,7 +129,7 @@ describe('gradient SNR against K: the scaling laws (tiny model, trained on synth
       Math.abs(
         logLogSlope(
           ks,
-          iwae.map((s) => s.encoder.mean),
+          iwae.map((s) => s.encoder.mean as number),
         ) + 0.5,
       ),
     ).toBeLessThan(0.2);

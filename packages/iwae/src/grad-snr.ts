@@ -1,23 +1,16 @@
-import type { Rng } from '@iwae-sweep/core';
+import type { GradientSnrResult, Rng } from '@iwae-sweep/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from './architecture.ts';
 import type { LayerOps } from './layer-ops.ts';
 import { isEncoder, type ObjectiveSpec, objectiveGradients, samplesOf } from './objectives.ts';
 import type { Params } from './params.ts';
 
-/** SNR over the parameters of one group: mean and median of the per-parameter |E g| / sd g. */
-export interface SnrSummary {
-  mean: number;
-  median: number;
-  /** Parameters whose gradient varied (the others have no defined SNR and are left out). */
-  parameters: number;
-}
-
-export interface GradientSnr {
-  draws: number;
-  encoder: SnrSummary;
-  decoder: SnrSummary;
-}
+/**
+ * SNR over the parameters of one group: mean and median of the per-parameter |E g| / sd g, over
+ * the parameters whose gradient varied (the others have no defined SNR; null if none did).
+ */
+export type SnrSummary = GradientSnrResult['encoder'];
+export type GradientSnr = GradientSnrResult;
 
 /** Running per-element mean and variance of gradient draws (Welford, in float64). */
 export class GradientMoments {
@@ -87,7 +80,7 @@ export class GradientMoments {
 function summarise(values: number[]): SnrSummary {
   const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
   const n = finite.length;
-  if (n === 0) return { mean: Number.NaN, median: Number.NaN, parameters: 0 };
+  if (n === 0) return { mean: null, median: null, parameters: 0 };
   const mid = n >> 1;
   const median = n % 2 === 1 ? (finite[mid] as number) : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
   return { mean: finite.reduce((a, b) => a + b, 0) / n, median, parameters: n };
@@ -97,7 +90,10 @@ function summarise(values: number[]): SnrSummary {
 export function summariseSnr(moments: GradientMoments): GradientSnr {
   const encoder: number[] = [];
   const decoder: number[] = [];
-  for (const name of moments.names()) (isEncoder(name) ? encoder : decoder).push(...moments.snrOf(name));
+  for (const name of moments.names()) {
+    const group = isEncoder(name) ? encoder : decoder;
+    for (const v of moments.snrOf(name)) group.push(v);
+  }
   return { draws: moments.count, encoder: summarise(encoder), decoder: summarise(decoder) };
 }
 

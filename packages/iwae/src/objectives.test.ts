@@ -163,10 +163,29 @@ describe('PIWAE: each parameter group follows its own bound (finite differences)
     // The two bounds' encoder gradients differ here, so the check above can tell them apart.
     const other = finiteDifferences(m.params, isEncoder, iwae);
     let gap = 0;
-    for (const [name, fd] of other)
-      fd.forEach((v, i) => (gap = Math.max(gap, Math.abs(v - ((got.get(name) as Float32Array)[i] as number)))));
+    for (const [name, fd] of other) {
+      const g = got.get(name) as Float32Array;
+      for (let i = 0; i < fd.length; i++) gap = Math.max(gap, Math.abs((fd[i] as number) - (g[i] as number)));
+    }
     expect(gap).toBeGreaterThan(0.02);
     x.dispose();
     for (const e of eps) e.dispose();
+  });
+});
+
+describe('tensors', () => {
+  it('every objective leaves no tensor behind but its loss and gradients', () => {
+    const m = model(2);
+    const x = tf.tensor2d(m.x, [3, 6]);
+    for (const spec of [...SPECS, { objective: 'iwae', k: 4 } as ObjectiveSpec]) {
+      for (const ops of [fastOps, referenceOps]) {
+        const eps = drawEps(m.arch, m.rng, samplesOf(spec), 3);
+        const before = tf.memory().numTensors;
+        step(spec, m, x, eps, ops);
+        expect(tf.memory().numTensors, `${spec.objective} ${ops.name}`).toBe(before);
+        for (const e of eps) e.dispose();
+      }
+    }
+    x.dispose();
   });
 });

@@ -8,6 +8,7 @@ import { gradientFor } from './gradient-choice.ts';
 import type { GradientPath } from './layer-ops.ts';
 import { loadMnistImages, takeImages } from './mnist.ts';
 import { runtimeInfo } from './runtime-info.ts';
+import { snrDue, trialGradientSnr } from './snr-check.ts';
 import { IwaeTrainer } from './trainer.ts';
 import { validationBound, validationImages } from './validation.ts';
 
@@ -78,6 +79,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
       const metrics = trainer.trainEpoch();
       if (validation) trainer.recordValidation(await validationBound(trainer, validation));
+      if (snrDue(config, trainer.epoch, total)) trainer.annotateLastEpoch({ gradientSnr: trialGradientSnr(trainer, train) });
       trainSeconds += metrics.seconds;
       examples += config.trainSize;
       if (opts.checkpoints) {
@@ -112,6 +114,7 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       trainBound: history.at(-1)?.trainBound ?? Number.NaN,
       activeUnits: units.reduce((a, b) => a + b, 0),
       activeUnitsPerLayer: units,
+      ...(history.at(-1)?.gradientSnr ? { gradientSnr: history.at(-1)?.gradientSnr } : {}),
       epochs: history,
       examplesPerSecond: trainSeconds > 0 ? examples / trainSeconds : 0,
       trainSeconds,

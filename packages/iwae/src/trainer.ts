@@ -149,6 +149,14 @@ export class IwaeTrainer {
     last.validationBound = bound;
   }
 
+  /** Adds a measurement taken after the last epoch to its metrics (kept in checkpoints with them). */
+  annotateLastEpoch(extra: Pick<EpochMetrics, 'gradientSnr'>): EpochMetrics {
+    const last = this.log.at(-1);
+    if (!last) throw new RangeError('no epoch to annotate');
+    Object.assign(last, extra);
+    return last;
+  }
+
   /** A snapshot of the whole training state (weights, Adam moments, RNG, epoch, history). */
   state(): TrainState {
     return {

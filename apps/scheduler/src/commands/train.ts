@@ -1,4 +1,4 @@
-import { type TrialResult, trialId, ValidationError } from '@iwae-sweep/core';
+import { estimatorLabel, type TrialResult, trialId, ValidationError } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
@@ -34,7 +34,7 @@ export function registerTrain(program: Command): void {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const bar = progressBar(`evaluating L_${config.evalK}`);
     log(
-      `${config.objective} · ${config.layers} layer(s) · K=${config.k} · latent ${config.latent} · batch ${config.batchSize} · ` +
+      `${estimatorLabel(config)} · ${config.layers} layer(s) · K=${config.k} · latent ${config.latent} · batch ${config.batchSize} · ` +
         `${config.trainSize} train / ${config.testSize} test images · seed ${config.seed}`,
     );
     const result = await runTrial(config, {
@@ -52,7 +52,8 @@ export function registerTrain(program: Command): void {
       onEpoch: (m, total) => {
         log(
           `epoch ${String(m.epoch).padStart(String(total).length)}/${total}  ${epochBounds(m, config, 3)}  ` +
-            `${m.examplesPerSecond.toFixed(0)} ex/s  ${formatSeconds(m.seconds)}  lr ${m.learningRate.toPrecision(3)}`,
+            `${m.examplesPerSecond.toFixed(0)} ex/s  ${formatSeconds(m.seconds)}  lr ${m.learningRate.toPrecision(3)}` +
+            (m.gradientSnr ? `  SNR enc ${snrText(m.gradientSnr.encoder)} dec ${snrText(m.gradientSnr.decoder)}` : ''),
         );
       },
       onEvalProgress: (done, total) => bar.update(done, total),
@@ -92,6 +93,10 @@ function lastEpochRows(r: TrialResult): [string, string][] {
   ];
 }
 
+function snrText(s: { mean: number | null; median: number | null }): string {
+  return `${s.mean?.toPrecision(3) ?? '–'}/${s.median?.toPrecision(3) ?? '–'}`;
+}
+
 function summary(r: TrialResult): string {
   const rows: [string, string][] = [
     [`test NLL (−L_${r.evalK})`, `${r.testNll.toFixed(3)} nats`],
@@ -104,6 +109,14 @@ function summary(r: TrialResult): string {
     ],
     ['training', `${r.epochs.length} epochs, ${formatSeconds(r.trainSeconds)}, ${r.examplesPerSecond.toFixed(0)} ex/s`],
     ['evaluation', formatSeconds(r.evalSeconds)],
+    ...(r.gradientSnr
+      ? [
+          [
+            `gradient SNR (${r.gradientSnr.draws} draws)`,
+            `encoder ${snrText(r.gradientSnr.encoder)}, decoder ${snrText(r.gradientSnr.decoder)} (mean/median)`,
+          ] as [string, string],
+        ]
+      : []),
     ['backend', `${r.backend} (${r.gradient} gradients)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,3 +1,4 @@
+import { OBJECTIVES } from '@iwae-sweep/core';
 import {
   type Condition,
   parseWhere,
@@ -23,7 +24,7 @@ const int = z.coerce.number().int();
 /** Query of the sweep page's trial table: filters, sort (a results column), page. From the URL. */
 export const trialQuerySchema = z.object({
   status: z.enum(TRIAL_STATUSES).optional(),
-  objective: z.enum(['vae', 'iwae']).optional(),
+  objective: z.enum(OBJECTIVES).optional(),
   layers: int.min(1).max(2).optional(),
   k: int.min(1).optional(),
   latent: int.min(1).optional(),
