@@ -1,7 +1,7 @@
 /**
  * `pnpm bench [suite…] [--full]`: every figure the issues ask for, each with its baseline
- * measured in the same run. Suites: engine, eval, parallel, db, dashboard, queue, stopping,
- * makespan (default: all).
+ * measured in the same run. Suites: engine, estimators, eval, parallel, db, dashboard, queue,
+ * stopping, makespan (default: all).
  * Engine figures come from separate processes (a process runs one tfjs backend).
  */
 import { execFileSync } from 'node:child_process';
@@ -87,6 +87,21 @@ if (want('engine')) {
       .map((r) => ({ objective: r.objective, 'epoch 1 ex/s': r.first, 'epoch 5 ex/s': r.last })),
   );
   console.log('');
+}
+
+if (want('estimators')) {
+  console.log('## Training objectives at 50 samples per data point: 1-layer model, batch 100, wasm, one core');
+  type Row = { objective: string; secondsPerStep: number; examplesPerSecond: number; vsIwae: number };
+  const { rows } = child<{ rows: Row[] }>('engine-objectives.ts', 'wasm', 'fast', full ? '10' : '4', full ? '5' : '3');
+  table(
+    rows.map((r) => ({
+      objective: r.objective,
+      'ms/step': r.secondsPerStep * 1000,
+      'examples/s': r.examplesPerSecond,
+      '÷iwae': r.vsIwae,
+    })),
+  );
+  console.log('(median of interleaved rounds; iwae is the baseline; target: iwae-dreg within 1.5×)\n');
 }
 
 if (want('eval')) {
