@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -11,10 +11,10 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { buildReportData } from '../report/report-data.ts';
 import { renderResults } from '../results-columns.ts';
 import { controlSweep } from '../sweep-control.ts';
 import type { AllowedHosts } from './allowed-hosts.ts';
+import { sweepDetail, trialDetail } from './api-payloads.ts';
 import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from './dashboard-data.ts';
 import { metricsRegistry } from './metrics.ts';
 import { pageHtml } from './page.ts';
@@ -39,7 +39,8 @@ export interface DashboardOptions {
 const require = createRequire(import.meta.url);
 /** The largest request body accepted (our actions have none; bull-board's job edits are small). */
 const MAX_BODY_BYTES = 256 * 1024;
-const asset = (path: string) => readFileSync(new URL(`../web/${path}`, import.meta.url), 'utf8');
+const WEB_DIR = new URL('../web/', import.meta.url);
+const asset = (path: string) => readFileSync(new URL(path, WEB_DIR), 'utf8');
 
 /**
  * The dashboard: pages, a JSON API, live updates over server-sent events (from the DB, so it
@@ -68,11 +69,11 @@ export function dashboardApp(opts: DashboardOptions): Hono {
 
   // Static assets: our page code and uPlot, read once.
   // A Map, so that a name like "constructor" is just a name that is not there.
+  // Every browser file of web/ (the page's modules import each other by these names).
   const assets = new Map<string, { type: string; body: string }>([
-    ['dashboard.js', { type: 'text/javascript', body: asset('dashboard.js') }],
-    ['charts.js', { type: 'text/javascript', body: asset('charts.js') }],
-    ['format.js', { type: 'text/javascript', body: asset('format.js') }],
-    ['bound-labels.js', { type: 'text/javascript', body: asset('bound-labels.js') }],
+    ...readdirSync(WEB_DIR)
+      .filter((f) => f.endsWith('.js'))
+      .map((f): [string, { type: string; body: string }] => [f, { type: 'text/javascript', body: asset(f) }]),
     ['dashboard.css', { type: 'text/css', body: asset('dashboard.css') }],
     ['uplot.js', { type: 'text/javascript', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') }],
     ['uplot.css', { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') }],
@@ -95,17 +96,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     const id = c.req.param('id');
     const [s] = db.sweepSummaries(id);
     if (!s) return c.json({ error: `no sweep "${id}"` }, 404);
-    const report = buildReportData(db, id);
-    return c.json({
-      sweep: { ...sweepView(s, db.file), spec: report.sweep.spec },
-      paperTable: report.paperTable,
-      // The trial table's extra columns: the config fields this sweep varies (learningRate…).
-      configColumns: report.varyingFields,
-      boundCurves: report.boundCurves,
-      learningCurves: report.learningCurves,
-      totals: report.totals,
-      queues: Boolean(queues),
-    });
+    return c.json(sweepDetail(db, s, Boolean(queues)));
   });
   app.get('/api/sweeps/:id/trials', (c) => {
     const q = trialQuerySchema.safeParse(c.req.query());
@@ -137,13 +128,9 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     return c.json(newEpochs(db, ids, -1));
   });
   app.get('/api/trials/:id', (c) => {
-    const t = db.getTrial(c.req.param('id'));
-    if (!t) return c.json({ error: `no trial "${c.req.param('id')}"` }, 404);
-    return c.json({
-      trial: t,
-      config: db.trialConfig(t.id) ?? null,
-      epochs: db.epochsOf(t.id),
-    });
+    const detail = trialDetail(db, c.req.param('id'));
+    if (!detail) return c.json({ error: `no trial "${c.req.param('id')}"` }, 404);
+    return c.json(detail);
   });
 
   // Live updates: trial rows changed since the last tick, the sweep's counts, and new epochs of

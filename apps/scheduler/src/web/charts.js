@@ -1,40 +1,67 @@
+// @ts-check
 // Charts of the report and the dashboard, drawn with uPlot (loaded before this file).
-// Plain browser JavaScript: the report inlines it, the dashboard serves it.
+// Plain browser JavaScript, a classic script (the report inlines it, the dashboard serves it);
+// typed by JSDoc and checked with the dashboard's modules (src/web/tsconfig.json).
+/** @typedef {import('./globals.js').ModelKey} ModelKey */
+/** @typedef {import('./globals.js').Point} Point */
+/** @typedef {import('./globals.js').CurveKey} CurveKey */
+/** @typedef {import('./api-types.js').PaperRow} PaperRow */
+/** @typedef {import('./api-types.js').BoundCurve} BoundCurve */
+/** @typedef {import('./api-types.js').LearningCurve} LearningCurve */
+/** @typedef {import('uplot')} UPlot */
+/** @typedef {import('uplot').Series} Series */
+/** @typedef {import('uplot').AlignedData} AlignedData */
 (() => {
   const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
   // One colour per series name for the whole page, in order of first use: the same model keeps
   // its colour in every chart (by position it would change with each chart's order).
+  /** @type {Map<string, string>} */
   const colors = new Map();
+  /** @param {string} name */
   const colorOf = (name) => {
-    if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length]);
-    return colors.get(name);
+    if (!colors.has(name)) colors.set(name, PALETTE[colors.size % PALETTE.length] ?? '#000');
+    return colors.get(name) ?? '#000';
   };
   // Legend values: blank until the cursor is on a point (uPlot's default shows "--").
+  /** @param {number} digits @returns {(u: UPlot, v: number | null) => string} */
   const legendValue = (digits) => (_u, v) => (v == null ? '' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
   // Epochs are whole numbers: ticks at 1, 2, 5, 10… (uPlot's default steps give 1.25).
   const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
   // The fields that tell a config group from the sweep's others (learningRate=0.0003…), if any.
+  /** @param {{ distinct?: Record<string, unknown> | null | undefined }} m */
   const distinctName = (m) =>
     Object.entries(m.distinct || {})
       .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
       .join('');
+  /** @param {ModelKey} m */
   const modelName = (m) =>
     `${m.objective.toUpperCase()} ${m.layers}L K=${m.k}${m.latent !== 50 ? ` z=${m.latent}` : ''}${distinctName(m)}`;
 
+  /** @type {Map<string, UPlot>} */
   const drawn = new Map();
 
-  /** Aligns series given as [{x, y}] points on one sorted x array (uPlot's data layout). */
+  /**
+   * Aligns series given as [{x, y}] points on one sorted x array (uPlot's data layout).
+   * @param {Point[][]} seriesPoints
+   * @returns {AlignedData}
+   */
   function align(seriesPoints) {
     const xs = [...new Set(seriesPoints.flatMap((pts) => pts.map((p) => p.x)))].sort((a, b) => a - b);
     const index = new Map(xs.map((x, i) => [x, i]));
     const ys = seriesPoints.map((pts) => {
+      /** @type {(number | null)[]} */
       const y = new Array(xs.length).fill(null);
-      for (const p of pts) y[index.get(p.x)] = p.y;
+      for (const p of pts) y[index.get(p.x) ?? 0] = p.y;
       return y;
     });
     return [xs, ...ys];
   }
 
+  /**
+   * @param {HTMLElement} el
+   * @param {{ title: string, xLabel: string, yLabel: string, logX: boolean, integerX?: boolean, series: Series[], data: AlignedData, height?: number }} opts
+   * @returns {UPlot}
+   */
   function plot(el, { title, xLabel, yLabel, logX, integerX, series, data, height }) {
     el.innerHTML = '';
     const width = Math.max(320, Math.min(el.clientWidth || 760, 980));
@@ -59,16 +86,21 @@
     return chart;
   }
 
-  /** Test NLL against the training K, one line per model family (layers × objective × latent). */
+  /**
+   * Test NLL against the training K, one line per model family (layers × objective × latent).
+   * @param {HTMLElement} el
+   * @param {PaperRow[]} paperTable
+   */
   function nllVsK(el, paperTable) {
+    /** @type {Map<string, Point[]>} */
     const groups = new Map();
     for (const r of paperTable) {
       const key = `${r.objective.toUpperCase()} ${r.layers}L${r.latent !== 50 ? ` z=${r.latent}` : ''}${distinctName(r)}`;
       if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push({ x: r.k, y: r.nllMean });
+      groups.get(key)?.push({ x: r.k, y: r.nllMean });
     }
     const names = [...groups.keys()];
-    const data = align(names.map((n) => groups.get(n)));
+    const data = align(names.map((n) => groups.get(n) ?? []));
     return plot(el, {
       title: 'Test NLL (−L_evalK) against the training K',
       xLabel: 'K (training samples)',
@@ -79,7 +111,11 @@
     });
   }
 
-  /** Test bound L_k against the evaluation k: every point a lower bound of log p(x). */
+  /**
+   * Test bound L_k against the evaluation k: every point a lower bound of log p(x).
+   * @param {HTMLElement} el
+   * @param {BoundCurve[]} curves
+   */
   function boundVsK(el, curves) {
     const shown = curves.slice(0, 10);
     const data = align(shown.map((c) => c.points.map((p) => ({ x: p.k, y: p.bound }))));
@@ -103,9 +139,12 @@
   /**
    * One figure per epoch (mean over seeds), one line per model: `key` picks the figure
    * (trainBound, trainElbo, trainIwae or validationBound), `title` names it exactly.
+   * @param {HTMLElement} el
+   * @param {LearningCurve[]} curves
+   * @param {{ key?: CurveKey, title?: string }} [opts]
    */
   function learningCurves(el, curves, { key = 'trainBound', title = 'Training objective per epoch' } = {}) {
-    const data = align(curves.map((c) => c.epochs.map((e, i) => ({ x: e, y: c[key][i] })).filter((p) => p.y !== null)));
+    const data = align(curves.map((c) => c.epochs.map((e, i) => ({ x: e, y: c[key][i] ?? null })).filter((p) => p.y !== null)));
     return plot(el, {
       title,
       xLabel: 'epoch',
@@ -123,12 +162,16 @@
     });
   }
 
-  /** Several figures of one trial per epoch: `figures` is [[key, label], …] over `epochs` rows. */
+  /**
+   * Several figures of one trial per epoch: `figures` is [[key, label], …] over `epochs` rows.
+   * @template {string} K
+   * @param {HTMLElement} el
+   * @param {({ epoch: number } & Partial<Record<K, number | null>>)[]} epochs
+   * @param {[K, string][]} figures
+   */
   function figuresPerEpoch(el, epochs, figures) {
     const data = align(
-      figures.map(([key]) =>
-        epochs.filter((e) => e[key] !== null && e[key] !== undefined).map((e) => ({ x: e.epoch, y: e[key] })),
-      ),
+      figures.map(([key]) => epochs.map((e) => ({ x: e.epoch, y: e[key] ?? null })).filter((p) => p.y !== null)),
     );
     return plot(el, {
       title: 'Bounds per epoch',

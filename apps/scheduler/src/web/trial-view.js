@@ -1,0 +1,78 @@
+// @ts-check
+// One trial: its record, error, epochs and config, redrawn live from the trial's event stream.
+import { api } from './api.js';
+import { essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from './bound-labels.js';
+import { byId, num, statusBadge, time, trialLabel } from './cells.js';
+import { escapeHtml as esc } from './format.js';
+
+/** @typedef {import('./api-types.js').TrialDetail} TrialDetail */
+
+/**
+ * @param {HTMLElement} app
+ * @param {TrialDetail} detail
+ */
+function draw(app, { trial: t, config, epochs: eps }) {
+  // Names of the epoch figures (a trial whose config is missing still shows its numbers).
+  const cfg = config ?? { k: t.k, validationK: 100, validationSize: 0 };
+  app.innerHTML = `<h1>Trial <code>${esc(t.id)}</code> ${statusBadge(t.status)}</h1>
+<p><a href="/sweeps/${encodeURIComponent(t.sweepId)}">sweep ${esc(t.sweepId)}</a></p>
+<dl class="kv">${[
+    ['model', trialLabel(t)],
+    ['phase', t.phase],
+    ['epochs', `${t.epochsDone}/${t.epochsTotal}`],
+    ['test NLL', t.testNll === null ? '–' : `${num(t.testNll)} (−L_${t.evalK})`],
+    [JACKKNIFE_LABEL, num(t.testJackknife)],
+    [
+      'effective sample size',
+      t.testEssMedian === null || t.testEssMedian === undefined
+        ? '–'
+        : `median ${num(t.testEssMedian, 1)}, mean ${num(t.testEssMean, 1)} of ${t.evalK}${t.evalK !== null && essTooLow(t.testEssMedian, t.evalK) ? ' — ESS ≪ K: no estimate beyond the bound is reliable' : ''}`,
+    ],
+    [TRAIN_ELBO_LABEL, num(eps.at(-1)?.trainElbo)],
+    [trainLkLabel(cfg.k), num(eps.at(-1)?.trainIwae)],
+    ...(cfg.validationSize > 0 ? [[validationLabel(cfg.validationK), num(eps.at(-1)?.validationBound)]] : []),
+    ['training objective', num(t.trainBound ?? t.lastTrainBound)],
+    ['active units', t.activeUnitsPerLayer ? JSON.parse(t.activeUnitsPerLayer).join('+') : '–'],
+    ['host', t.host],
+    ['worker', t.workerId],
+    ['backend', t.backend],
+    ['attempts', t.attempts],
+    ['started', time(t.startedAt)],
+    ['finished', time(t.finishedAt)],
+    ['code (git)', t.gitSha],
+  ]
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v ?? '–')}</dd>`)
+    .join('')}</dl>
+${t.error ? `<h2>Error</h2><pre id="error">${esc(t.errorStack || t.error)}</pre>` : ''}
+<h2>Bounds per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
+<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(cfg.k))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th><th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
+${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainElbo, 3)}</td><td class="num">${num(e.trainIwae, 3)}</td><td class="num">${num(e.validationBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
+</tbody></table>
+<h2>Config</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
+  if (eps.length) {
+    /** @type {['trainElbo' | 'trainIwae' | 'validationBound' | 'trainBound', string][]} */
+    const figures = [
+      /** @type {['trainElbo', string]} */ (['trainElbo', TRAIN_ELBO_LABEL]),
+      /** @type {['trainIwae', string]} */ (['trainIwae', trainLkLabel(cfg.k)]),
+      /** @type {['validationBound', string]} */ (['validationBound', validationLabel(cfg.validationK)]),
+    ].filter(([key]) => eps.some((e) => e[key] !== null && e[key] !== undefined));
+    IwaeCharts.figuresPerEpoch(byId('chart-trial'), eps, figures.length ? figures : [['trainBound', 'training objective']]);
+  }
+  document.body.dataset.ready = 'true';
+}
+
+/**
+ * @param {HTMLElement} app
+ * @param {string} id
+ */
+export async function trialView(app, id) {
+  const url = `/api/trials/${encodeURIComponent(id)}`;
+  /** @type {TrialDetail} */
+  const detail = await api(url);
+  draw(app, detail);
+  // Any change to the trial or its epochs: fetch the whole record again (it is small).
+  const source = new EventSource(`${url}/events?since=${Date.now()}`);
+  source.addEventListener('trial', () => {
+    void api(url).then((/** @type {TrialDetail} */ d) => draw(app, d));
+  });
+}
