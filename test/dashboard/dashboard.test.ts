@@ -150,7 +150,7 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(3);
     expect(metrics).toMatch(/iwae_epochs_per_second \d/);
     const csv = await (await fetch(`${url}/api/sweeps/live/export.csv`)).text();
-    expect(csv.split('\r\n')[0]).toMatch(/^sweep,trial,group,status,dataset,objective,k,layers,latent,.*,learningRate,/);
+    expect(csv.split('\r\n')[0]).toMatch(/^sweep,trial,group,status,dataset,objective,k,m,beta,layers,latent,.*,learningRate,/);
   });
 });
 
