@@ -76,7 +76,9 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     const status = await runCli(['status', '--db', db], { env });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/queue test-racing-[0-9a-f]+: .*\d+ completed/);
-    expect(status.stdout).toMatch(/workers: [1-9]/);
+    // Both racing workers are listed from their heartbeats, each alive.
+    expect(status.stdout).toMatch(/^worker\s+host\s+backend\s+gpu\s+running/m);
+    expect(status.stdout.match(/^\S+\s+\S+\s+\S+.*\balive$/gm) ?? []).toHaveLength(2);
 
     const dash = startCli(['serve', '--db', db, '--port', '0'], { env });
     procs.push(dash);
