@@ -135,6 +135,13 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
       timeout: 15_000,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-sweep-cancelled.png'), fullPage: true });
+    // An ended sweep offers no action: pause, resume and cancel are all disabled.
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll('#actions button[data-action]')).every((b) => (b as HTMLButtonElement).disabled),
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.locator('#actions button[data-action]').count()).toBe(3);
     // The trial page shows the trial's own record.
     await page.click('#trials tbody tr a');
     await page.waitForSelector('body[data-ready="true"]');

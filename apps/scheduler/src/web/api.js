@@ -63,10 +63,16 @@ async function act(sweepId, action) {
  * The pause/resume/cancel buttons of a sweep.
  * @param {{ state: string, status: string }} s
  */
-export const actionButtons = (s) =>
-  `<button data-action="pause" ${s.state !== 'active' ? 'disabled' : ''}>Pause</button>` +
-  `<button data-action="resume" ${s.state === 'active' ? 'disabled' : ''}>Resume</button>` +
-  `<button data-action="cancel" class="danger" ${s.state === 'cancelled' || s.status === 'done' ? 'disabled' : ''}>Cancel</button>`;
+export const actionButtons = (s) => {
+  // A sweep that has ended (all done, or cancelled) has nothing left to pause, resume or cancel.
+  const ended = s.state === 'cancelled' || s.status === 'done';
+  const off = (/** @type {boolean} */ disabled) => (ended || disabled ? 'disabled' : '');
+  return (
+    `<button data-action="pause" ${off(s.state !== 'active')}>Pause</button>` +
+    `<button data-action="resume" ${off(s.state !== 'paused')}>Resume</button>` +
+    `<button data-action="cancel" class="danger" ${off(false)}>Cancel</button>`
+  );
+};
 
 /**
  * Wires the action buttons under `root` (each acts on its row's `data-sweep`, else `sweepId`).
