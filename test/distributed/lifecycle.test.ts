@@ -181,14 +181,14 @@ describe('the life of a distributed sweep', () => {
     s.start(['serve', '--db', s.db, '--no-dashboard']);
     const w = s.start(['worker', '--concurrency', '2', '--checkpoints', s.ckpt]);
     const q = trialsQueue(s);
+    // A job turns active before its sandboxed process is forked: wait for both.
     await waitFor(
-      async () => (await q.getJobCounts('active')).active === 2,
+      async () => (await q.getJobCounts('active')).active === 2 && childrenOf(w.pid as number).length >= 2,
       90_000,
-      'two trials active on the one worker',
+      'two trials active on the one worker, each in its own process',
       50,
-      states(s),
+      () => ({ trials: states(s)(), children: childrenOf(w.pid as number) }),
     );
-    expect(childrenOf(w.pid as number).length).toBeGreaterThanOrEqual(2);
     await waitFor(() => allTrials(s.db, 'life', 2), 120_000, 'both trials done', 100, states(s));
     const trials = readTrials(s.db, 'life');
     expect(trials.map((t) => t.attempts)).toEqual([1, 1]);
