@@ -94,7 +94,7 @@ describe('a real sweep on the embedded default (no Redis)', () => {
     const csv = await runCli(['results', '--db', db, '--where', 'k=5', '--where', 'status=done', '--format', 'csv']);
     const lines = csv.stdout.trim().split('\r\n');
     expect(lines[0]).toMatch(
-      /^sweep,trial,group,status,dataset,objective,k,layers,latent,.*,learningRate,.*,evalK,evalKs,.*,seed,epochsDone,epochs,attempts,testNll,testBound,L_1,L_5,L_20,trainBound,/,
+      /^sweep,trial,group,status,dataset,objective,k,.*,layers,latent,.*,learningRate,.*,evalK,evalKs,.*,seed,.*epochsDone,epochs,attempts,testNll,testBound,L_1,L_5,L_20,trainBound,/,
     );
     expect(lines).toHaveLength(3);
 

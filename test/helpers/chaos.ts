@@ -17,6 +17,8 @@ export interface ChaosOptions {
   /** Give up (and fail "no stuck trial") after this long. */
   minutes: number;
   lockMs?: number;
+  /** Training images per trial (default 400): longer trials leave room for more faults. */
+  trainSize?: number;
   log?: (line: string) => void;
 }
 
@@ -51,9 +53,9 @@ export interface ChaosReport {
 }
 
 /** The sweep: `trials` seeds of one small IWAE (a few short epochs each). */
-export function chaosSpec(trials: number): string {
+export function chaosSpec(trials: number, trainSize = 400): string {
   return `name: chaos
-base: { trainSize: 400, testSize: 20, batchSize: 100, epochs: 3, evalK: 20, evalKs: [1, 5] }
+base: { trainSize: ${trainSize}, testSize: 20, batchSize: 100, epochs: 3, evalK: 20, evalKs: [1, 5] }
 grid:
   k: [5]
   objective: [iwae]
@@ -196,7 +198,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const deadline = started + opts.minutes * 60_000;
   const rng = Rng.fromSeed(opts.seed, 'chaos');
-  const spec = chaosSpec(opts.trials);
+  const spec = chaosSpec(opts.trials, opts.trainSize);
   const c = await Cluster.start({ label: 'chaos', spec, workers: opts.workers, lockMs });
   const invariants: Invariant[] = [];
   const check = (name: string, held: boolean, detail: string) => invariants.push({ name, held, detail });
