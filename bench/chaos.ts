@@ -1,5 +1,5 @@
 /**
- * `pnpm chaos [--seed N] [--trials N] [--workers N] [--faults N] [--minutes N] [--lock-ms N]`: a
+ * `pnpm chaos [--seed N] [--trials N] [--workers N] [--faults N] [--minutes N] [--lock-ms N] [--train-size N]`: a
  * real sweep on a TLS + password cluster of separate hosts while random faults are injected
  * (SIGKILL of workers, trial processes and the collector, frozen hosts, partitions, slow links,
  * Redis restarts, CLIENT KILL, failing checkpoint writes), then the invariants. Exit 1 if any
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     faults: { type: 'string', default: '10' },
     minutes: { type: 'string', default: '15' },
     'lock-ms': { type: 'string', default: '3000' },
+    'train-size': { type: 'string', default: '400' },
   },
 });
 const int = (name: keyof typeof values, min: number): number => {
@@ -33,6 +34,7 @@ const report = await runChaos({
   faults: int('faults', 0),
   minutes: int('minutes', 1),
   lockMs: int('lock-ms', 1000),
+  trainSize: int('train-size', 100),
 });
 process.stdout.write(formatChaosReport(report));
 process.exit(report.ok ? 0 : 1);
