@@ -165,16 +165,7 @@ export class ResultQueries {
       q.offset ? `offset ${Math.floor(q.offset)}` : '',
     ];
     const text = `select ${SELECT_LIST} from ${FROM} ${clause} order by ${order.join(', ')} ${page.join(' ')}`;
-    let rows: unknown[][];
-    try {
-      rows = this.conn.sqlite
-        .prepare(text)
-        .raw(true)
-        .all(...params) as unknown[][];
-    } catch (err) {
-      throw new DbError('reading results', text, params, err);
-    }
-    return rows.map(toResultRow);
+    return this.rawRows('reading results', text, params).map(toResultRow);
   }
 
   /**
@@ -186,15 +177,7 @@ export class ResultQueries {
     const cols = [...EPOCH_KEY_COLUMNS.map((n) => ({ name: n, sql: RESULT_COLUMNS[n] as string })), ...EPOCH_COLUMNS];
     const text = `select ${cols.map((c) => c.sql).join(', ')} from epochs e join trials t on t.id = e.trial_id left join trial_configs c on c.trial_id = t.id ${clause}
       order by t.sweep_id, t.id, e.epoch ${q.limit ? `limit ${Math.floor(q.limit)}` : ''}`;
-    let rows: unknown[][];
-    try {
-      rows = this.conn.sqlite
-        .prepare(text)
-        .raw(true)
-        .all(...params) as unknown[][];
-    } catch (err) {
-      throw new DbError('reading epochs', text, params, err);
-    }
+    const rows = this.rawRows('reading epochs', text, params);
     const lists = new Set(CONFIG_COLUMNS.filter((c) => c.kind === 'list').map((c) => c.name));
     return rows.map((values) =>
       Object.fromEntries(
@@ -210,6 +193,18 @@ export class ResultQueries {
   countResults(q: ResultsQuery = {}): number {
     const { clause, params } = resultsWhere(q);
     return (this.conn.sqlite.prepare(`select count(*) as n from ${FROM} ${clause}`).get(...params) as { n: number }).n;
+  }
+
+  /** Rows as arrays (columns by position, as `text` selects them); a failure names what was read. */
+  private rawRows(what: string, text: string, params: (string | number)[]): unknown[][] {
+    try {
+      return this.conn.sqlite
+        .prepare(text)
+        .raw(true)
+        .all(...params) as unknown[][];
+    } catch (err) {
+      throw new DbError(what, text, params, err);
+    }
   }
 }
 
