@@ -228,16 +228,20 @@ function decoderMacs(c: TrialConfig): number {
 }
 
 /**
- * Rough cost of a trial in floating-point operations: training (forward + backward ≈ 3 passes)
- * plus evaluation (forward only). Used to start the longest trials first and to estimate ETAs.
+ * Rough cost of a trial in floating-point operations: training (forward + backward ≈ 3 passes),
+ * the held-out validation bound after every epoch and the test evaluation (both forward only).
+ * Used to start the longest trials first, to estimate ETAs and by the planner.
  */
 export function estimateTrialFlops(c: TrialConfig): number {
   const perSample = 2 * decoderMacs(c);
-  const train = 3 * perSample * samplesPerPoint(c) * c.trainSize * totalEpochs(c.schedule);
+  const epochs = totalEpochs(c.schedule);
+  const train = 3 * perSample * samplesPerPoint(c) * c.trainSize * epochs;
+  // L_validationK on validationSize held-out images, after each epoch (run-trial.ts): with the
+  // usual validationK (100) it can cost as much as a K=5 epoch of training.
+  const validation = perSample * c.validationK * c.validationSize * epochs;
   const evaluation = perSample * c.evalK * c.testSize;
   // Each gradient-SNR check computes `gradSnr` gradients on one batch.
-  const checks =
-    c.gradSnr === undefined ? 0 : 1 + Math.floor(totalEpochs(c.schedule) / (c.gradSnrEvery ?? Number.POSITIVE_INFINITY));
+  const checks = c.gradSnr === undefined ? 0 : 1 + Math.floor(epochs / (c.gradSnrEvery ?? Number.POSITIVE_INFINITY));
   const snr = checks * (c.gradSnr ?? 0) * 3 * perSample * samplesPerPoint(c) * c.batchSize;
-  return train + evaluation + snr;
+  return train + validation + evaluation + snr;
 }

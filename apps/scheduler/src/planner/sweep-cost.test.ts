@@ -22,6 +22,29 @@ describe('the cost split', () => {
   });
 });
 
+describe('validation cost', () => {
+  it("pays L_validationK on the held-out images every epoch, at the test evaluation's cost per sample", () => {
+    const base = { objective: 'iwae', k: 5, trainSize: 100, testSize: 10, evalK: 10, batchSize: 10, epochs: 9 };
+    const without = plan({}).trials[0];
+    const held = expandSweep(sweepSpecFromObject({ name: 'cost', base: { ...base, validationSize: 1000, validationK: 100 } }))
+      .trials[0];
+    if (!without || !held) throw new Error('no trials planned');
+    const a = trialCost(without.id, without.config);
+    const b = trialCost(held.id, held.config);
+    // Both are forward passes of the same model: per sample, validation costs what evaluation does.
+    const forwardPerSample = a.evalFlops / (10 * 10);
+    expect(b.evalFlops).toBe(a.evalFlops);
+    expect(b.trainFlopsPerEpoch - a.trainFlopsPerEpoch).toBeCloseTo(1000 * 100 * forwardPerSample, 0);
+    expect(estimateTrialFlops(held.config) - estimateTrialFlops(without.config)).toBeCloseTo(
+      9 * 1000 * 100 * forwardPerSample,
+      0,
+    );
+    // A trial stopped at epoch 1 pays one epoch of validation, not nine.
+    const stopped = sweepCost([held, { ...held, id: 'other' }], { method: 'asha', minEpochs: 1, reductionFactor: 3 });
+    expect(stopped.best?.flops[1]).toBeCloseTo(b.trainFlopsPerEpoch, 0);
+  });
+});
+
 describe('sweep cost with stopping', () => {
   const nine = plan({ random: { samples: 9, seed: 1, params: { learningRate: { logUniform: [0.0001, 0.01] } } } });
   const perEpoch = nine.trials.map((t) => t.config.trainSize);
