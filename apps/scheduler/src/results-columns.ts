@@ -1,5 +1,6 @@
 import { CONFIG_COLUMNS, type ConfigValue, type ResultRow } from '@iwae-sweep/db';
 import { type Column, type OutputFormat, render } from './format-table.ts';
+import { samplesLabel } from './web/estimator-labels.js';
 
 /** A cell of `results`: numbers stay numbers and lists stay lists in JSON. */
 export type Cell = string | number | number[] | null;
@@ -40,6 +41,11 @@ export function resultRecords(rows: ResultRow[]): { columns: string[]; records: 
       // Early-stopped trials: the epoch of the rung and the rule's reason.
       stopEpoch: r.stopEpoch,
       stopReason: r.stopReason,
+      // Gradient SNR after training (trials with gradSnr).
+      snrEncoderMean: r.snrEncoderMean,
+      snrEncoderMedian: r.snrEncoderMedian,
+      snrDecoderMean: r.snrDecoderMean,
+      snrDecoderMedian: r.snrDecoderMedian,
     });
     return rec;
   });
@@ -54,7 +60,13 @@ const DIGITS: Record<string, number> = {
   examplesPerSecond: 0,
   trainSeconds: 1,
   evalSeconds: 1,
+  snrEncoderMean: 3,
+  snrEncoderMedian: 3,
+  snrDecoderMean: 3,
+  snrDecoderMedian: 3,
 };
+/** Columns the terminal table shows only when some row has them (early stopping, gradient SNR). */
+const SHOWN_WHEN_SET = new Set(['stopEpoch', 'stopReason', ...Object.keys(DIGITS).filter((n) => n.startsWith('snr'))]);
 
 function toColumn(name: string, opts: { header?: string; digits?: number } = {}): Column<ResultRecord> {
   const digits = opts.digits ?? DIGITS[name] ?? (name.startsWith('L_') ? 2 : undefined);
@@ -84,7 +96,7 @@ export function resultColumns(
   const shown = columns.filter((name) => {
     if (name === 'sweep') return opts.sweep ?? true;
     if (['group', 'attempts', 'trainSeconds', 'evalSeconds', 'host', 'testBound', 'activeUnits'].includes(name)) return false;
-    if (name === 'stopEpoch' || name === 'stopReason') return records.some((r) => r[name] !== null);
+    if (SHOWN_WHEN_SET.has(name)) return records.some((r) => r[name] !== null);
     if (!CONFIG_NAMES.includes(name) || ALWAYS_SHOWN.has(name)) return true;
     const values = new Set(records.map((r) => JSON.stringify(r[name] ?? null)));
     if (values.size > 1) return true;
@@ -92,7 +104,14 @@ export function resultColumns(
     return false;
   });
   return {
-    columns: shown.map((name) => ({ ...toColumn(name), align: numericColumn(name, records) ? 'right' : 'left' })),
+    columns: shown.map((name) => ({
+      ...toColumn(name),
+      // miwae/piwae: "M=5 × K=10", their bound uses m·K samples per point (the m column may be hidden as constant).
+      ...(name === 'k'
+        ? { value: (r: ResultRecord) => (typeof r.m === 'number' ? samplesLabel({ k: Number(r.k), m: r.m }) : Number(r.k)) }
+        : {}),
+      align: numericColumn(name, records) ? 'right' : 'left',
+    })),
     constant,
   };
 }

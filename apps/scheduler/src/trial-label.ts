@@ -1,4 +1,2 @@
-/** A short human name for a trial: "iwae 1L K=50 z=50 s0". */
-export function trialLabel(t: { objective: string; layers: number; k: number; latent: number; seed: number }): string {
-  return `${t.objective} ${t.layers}L K=${t.k} z=${t.latent} s${t.seed}`;
-}
+// One trial name for the terminal and the dashboard: "iwae 1L K=50 z=50 s0", "miwae 1L M=5 × K=10 z=50 s0".
+export { trialLabel } from './web/estimator-labels.js';

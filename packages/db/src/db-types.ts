@@ -56,6 +56,9 @@ export interface ResultRow {
   objective: string;
   layers: number;
   k: number;
+  /** Groups of K samples (miwae, piwae) and ciwae's ELBO weight; null for the other objectives. */
+  m: number | null;
+  beta: number | null;
   latent: number;
   seed: number;
   batchSize: number;
@@ -82,6 +85,11 @@ export interface ResultRow {
   /** Where and why the sweep's stopping rule stopped the trial (status stopped). */
   stopEpoch: number | null;
   stopReason: string | null;
+  /** Gradient SNR after training (trials with gradSnr): mean and median over the encoder's and the decoder's parameters. */
+  snrEncoderMean: number | null;
+  snrEncoderMedian: number | null;
+  snrDecoderMean: number | null;
+  snrDecoderMedian: number | null;
   /** Live fields, for progress views. */
   worker: string | null;
   phase: string | null;
@@ -118,6 +126,17 @@ export interface PaperTableRow {
   /** Mean over seeds of the per-trial mean and median effective sample size of the evalK weights. */
   essMeanMean: number | null;
   essMedianMean: number | null;
+}
+
+/** A finished trial's gradient SNR after training (mean and median over each part's parameters). */
+export interface TrialSnrRow {
+  groupId: string;
+  trialId: string;
+  k: number;
+  encoderMean: number | null;
+  encoderMedian: number | null;
+  decoderMean: number | null;
+  decoderMedian: number | null;
 }
 
 /** A config group's means at one epoch: nulls where no trial recorded the figure. */

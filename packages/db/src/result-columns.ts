@@ -17,6 +17,11 @@ const TRIAL_COLUMNS = {
   examplesPerSecond: 't.examples_per_second',
   trainSeconds: 't.train_seconds',
   evalSeconds: 't.eval_seconds',
+  // Gradient SNR after training (gradSnr): mean and median over each part's parameters.
+  snrEncoderMean: 't.snr_encoder_mean',
+  snrEncoderMedian: 't.snr_encoder_median',
+  snrDecoderMean: 't.snr_decoder_mean',
+  snrDecoderMedian: 't.snr_decoder_median',
   backend: 't.backend',
   host: 't.host',
   worker: 't.worker_id',

@@ -3,7 +3,16 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { EPOCH_COLUMNS, EPOCH_KEY_COLUMNS } from './analysis-views.ts';
 import { CONFIG_COLUMNS, type ConfigValue, configValues } from './config-columns.ts';
 import type { DbConnection } from './connection.ts';
-import type { EpochRow, ResultRow, ResultsQuery, SweepRow, SweepSummary, TrialRow, TrialWithConfig } from './db-types.ts';
+import type {
+  EpochRow,
+  ResultRow,
+  ResultsQuery,
+  SweepRow,
+  SweepSummary,
+  TrialRow,
+  TrialSnrRow,
+  TrialWithConfig,
+} from './db-types.ts';
 import { DbError } from './errors.ts';
 import { RESULT_COLUMNS } from './result-columns.ts';
 import type { TrialStatus } from './schema.ts';
@@ -29,6 +38,8 @@ const RESULT_FIELDS: { [F in Exclude<keyof ResultRow, 'config'>]: { sql: string;
   objective: { sql: 't.objective' },
   layers: { sql: 't.layers' },
   k: { sql: 't.k' },
+  m: { sql: 't.m' },
+  beta: { sql: 't.beta' },
   latent: { sql: 't.latent' },
   seed: { sql: 't.seed' },
   batchSize: { sql: 't.batch_size' },
@@ -51,6 +62,10 @@ const RESULT_FIELDS: { [F in Exclude<keyof ResultRow, 'config'>]: { sql: string;
   error: { sql: 't.error' },
   stopEpoch: { sql: 't.stop_epoch' },
   stopReason: { sql: 't.stop_reason' },
+  snrEncoderMean: { sql: 't.snr_encoder_mean' },
+  snrEncoderMedian: { sql: 't.snr_encoder_median' },
+  snrDecoderMean: { sql: 't.snr_decoder_mean' },
+  snrDecoderMedian: { sql: 't.snr_decoder_median' },
   worker: { sql: 't.worker_id' },
   phase: { sql: 't.phase' },
   lastTrainBound: { sql: 't.last_train_bound' },
@@ -120,12 +135,31 @@ export class ResultQueries {
     return this.conn.sqlite
       .prepare(
         `select e.trial_id as trialId, e.epoch, e.train_bound as trainBound, e.train_elbo as trainElbo,
-                e.train_iwae as trainIwae, e.validation_bound as validationBound, e.seconds,
+                e.train_iwae as trainIwae, e.validation_bound as validationBound,
+                e.snr_encoder_mean as snrEncoderMean, e.snr_encoder_median as snrEncoderMedian,
+                e.snr_decoder_mean as snrDecoderMean, e.snr_decoder_median as snrDecoderMedian, e.seconds,
                 e.examples_per_second as examplesPerSecond, e.learning_rate as learningRate, e.recorded_at as recordedAt
            from epochs e join trials t on t.id = e.trial_id
           where t.sweep_id = ? order by e.trial_id, e.epoch`,
       )
       .all(sweepId) as EpochRow[];
+  }
+
+  /**
+   * The gradient SNR each finished trial of a sweep measured after training (trials without
+   * gradSnr left out), with its group and K: what SNR-against-K fits read.
+   */
+  trialSnrs(sweepId: string): TrialSnrRow[] {
+    return this.conn.sqlite
+      .prepare(
+        `select group_id as groupId, id as trialId, k, snr_encoder_mean as encoderMean, snr_encoder_median as encoderMedian,
+                snr_decoder_mean as decoderMean, snr_decoder_median as decoderMedian
+           from trials
+          where sweep_id = ? and result_recorded_at is not null and group_id is not null
+            and coalesce(snr_encoder_mean, snr_encoder_median, snr_decoder_mean, snr_decoder_median) is not null
+          order by group_id, id`,
+      )
+      .all(sweepId) as TrialSnrRow[];
   }
 
   /** Sweeps with their trial counts by status, newest first. */

@@ -17,6 +17,7 @@ import type {
   SweepRunInfo,
   SweepSummary,
   TrialRow,
+  TrialSnrRow,
   TrialStart,
   TrialWithConfig,
 } from './db-types.ts';
@@ -137,6 +138,10 @@ export class ResultsDb {
   }
   epochsOfSweep(sweepId: string): EpochRow[] {
     return this.queries.epochsOfSweep(sweepId);
+  }
+  /** Finished trials' gradient SNR after training (those that measured it). */
+  trialSnrs(sweepId: string): TrialSnrRow[] {
+    return this.queries.trialSnrs(sweepId);
   }
   sweepSummaries(sweepId?: string): SweepSummary[] {
     return this.queries.sweepSummaries(sweepId);

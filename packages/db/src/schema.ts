@@ -147,6 +147,14 @@ export const epochs = sqliteTable(
     trainIwae: real('train_iwae'),
     /** L_validationK on the held-out images after the epoch (null without validation). */
     validationBound: real('validation_bound'),
+    /**
+     * Gradient SNR after this epoch, on the epochs where the trial measured it (gradSnr, every
+     * gradSnrEvery epochs and the last): mean and median over parameters; null on the others.
+     */
+    snrEncoderMean: real('snr_encoder_mean'),
+    snrEncoderMedian: real('snr_encoder_median'),
+    snrDecoderMean: real('snr_decoder_mean'),
+    snrDecoderMedian: real('snr_decoder_median'),
     seconds: real('seconds').notNull(),
     examplesPerSecond: real('examples_per_second').notNull(),
     learningRate: real('learning_rate').notNull(),

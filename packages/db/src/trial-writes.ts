@@ -3,6 +3,7 @@ import {
   type EpochMetrics,
   ERROR_TEXT_LIMITS,
   epochMetricsSchema,
+  type GradientSnrResult,
   normalizeTrialConfig,
   type PlannedTrial,
   stableStringify,
@@ -19,6 +20,14 @@ import type { ModelOf, SweepInput, TrialStart } from './db-types.ts';
 import { UnknownEntityError } from './errors.ts';
 import { epochs, sweeps, type TrialStatus, trialConfigs, trials } from './schema.ts';
 import { decodeTrialConfig } from './trial-config-codec.ts';
+
+/** The four SNR columns (trials and epochs have the same ones), null where it was not measured. */
+const snrColumns = (snr: GradientSnrResult | undefined) => ({
+  snrEncoderMean: snr?.encoder.mean ?? null,
+  snrEncoderMedian: snr?.encoder.median ?? null,
+  snrDecoderMean: snr?.decoder.mean ?? null,
+  snrDecoderMedian: snr?.decoder.median ?? null,
+});
 
 /**
  * Every write of sweeps, trials and epochs. Idempotent: recording the same epoch or result twice
@@ -82,6 +91,10 @@ export class TrialWrites {
           trainElbo: p('trainElbo'),
           trainIwae: p('trainIwae'),
           validationBound: p('validationBound'),
+          snrEncoderMean: p('snrEncoderMean'),
+          snrEncoderMedian: p('snrEncoderMedian'),
+          snrDecoderMean: p('snrDecoderMean'),
+          snrDecoderMedian: p('snrDecoderMedian'),
           seconds: p('seconds'),
           examplesPerSecond: p('examplesPerSecond'),
           learningRate: p('learningRate'),
@@ -222,6 +235,7 @@ export class TrialWrites {
         trainElbo: m.trainElbo ?? null,
         trainIwae: m.trainIwae ?? null,
         validationBound: m.validationBound ?? null,
+        ...snrColumns(m.gradientSnr),
         now,
       }).changes > 0;
     if (inserted) {
@@ -261,10 +275,7 @@ export class TrialWrites {
               trainSeconds: r.trainSeconds,
               evalSeconds: r.evalSeconds,
               gradient: r.gradient,
-              snrEncoderMean: r.gradientSnr?.encoder.mean ?? null,
-              snrEncoderMedian: r.gradientSnr?.encoder.median ?? null,
-              snrDecoderMean: r.gradientSnr?.decoder.mean ?? null,
-              snrDecoderMedian: r.gradientSnr?.decoder.median ?? null,
+              ...snrColumns(r.gradientSnr),
               resumedFromEpoch: r.resumedFromEpoch,
               resultRecordedAt: now,
               status: 'done',

@@ -15,6 +15,7 @@ export function sweepDetail(db: ResultsDb, s: SweepSummary, queues: boolean) {
     configColumns: report.varyingFields,
     boundCurves: report.boundCurves,
     learningCurves: report.learningCurves,
+    estimators: report.estimators,
     totals: report.totals,
     queues,
   };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatSeconds } from '../progress.ts';
 import { ESS_WARNING_FRACTION, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
+import { estimatorSectionHtml } from '../web/estimator-html.js';
 import { escapeHtml, jsonForScript } from './html.ts';
 import { paperReference } from './paper-numbers.ts';
 import type { ReportData } from './report-data.ts';
@@ -13,7 +14,10 @@ export function chartAssets(): { css: string; js: string } {
   const dist = (f: string) => readFileSync(require.resolve(`uplot/dist/${f}`), 'utf8');
   return {
     css: dist('uPlot.min.css'),
-    js: `${dist('uPlot.iife.min.js')}\n${readFileSync(new URL('../web/charts.js', import.meta.url), 'utf8')}`,
+    js: [
+      dist('uPlot.iife.min.js'),
+      ...['charts.js', 'snr-chart.js'].map((f) => readFileSync(new URL(`../web/${f}`, import.meta.url), 'utf8')),
+    ].join('\n'),
   };
 }
 
@@ -91,9 +95,10 @@ function paperNoteHtml(data: ReportData): string {
 
 function modelLabel(c: ReportData['beyondBound'][number]): string {
   const distinct = Object.entries(c.distinct)
+    .filter(([f]) => f !== 'm') // in the samples label
     .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
     .join('');
-  return `${c.objective.toUpperCase()} ${c.layers}L K=${c.k}${c.latent !== 50 ? ` z=${c.latent}` : ''}${distinct}`;
+  return `${c.objective.toUpperCase()} ${c.layers}L ${c.samples}${c.latent !== 50 ? ` z=${c.latent}` : ''}${distinct}`;
 }
 
 /** L_evalK, then what the same samples say beyond it: the jackknife (an estimate) and the ESS. */
@@ -199,6 +204,8 @@ ${paperNoteHtml(data)}
 <p class="muted">From the same evalK log weights per test image: the jackknife K·L<sub>K</sub> − (K−1)·mean<sub>i</sub> L<sub>K−1</sub><sup>(−i)</sup> removes the 1/K term of the gap; it is an <em>estimate</em> of log p(x), not a bound (it may exceed it). The effective sample size (Σw)²/Σw² says whether any such estimate is meaningful: when it is a tiny fraction of K (below ${ESS_WARNING_FRACTION * 100} %), a few samples carry the sum and the 1/K regime has not begun. Means over seeds.</p>
 ${beyondBoundHtml(data)}
 
+${data.estimators.shown || data.estimators.snr.length ? estimatorSectionHtml(data.estimators) : ''}
+
 <h2>Learning curves</h2>
 <p class="muted">Per epoch, mean over seeds${data.learningCurvesShown < data.learningCurvesTotal ? ` — the ${data.learningCurvesShown} best of ${data.learningCurvesTotal} models by test NLL` : ''}. A VAE trained with K samples optimises the ELBO estimate, an IWAE L<sub>K</sub>: compare trials on the held-out validation bound (set <code>validationSize</code>), which is the same bound for all.</p>
 ${curveCharts(data)
@@ -210,6 +217,7 @@ ${failed}
     boundCurves: data.boundCurves,
     learningCurves: data.learningCurves,
     curveCharts: curveCharts(data),
+    snr: data.estimators.snr,
   })}</script>
 <script>${js}</script>
 <script>
@@ -218,6 +226,7 @@ ${failed}
   if (data.paperTable.length) IwaeCharts.nllVsK(document.getElementById('chart-nll'), data.paperTable);
   if (data.boundCurves.length) IwaeCharts.boundVsK(document.getElementById('chart-bound'), data.boundCurves);
   for (const c of data.curveCharts) IwaeCharts.learningCurves(document.getElementById(c.id), data.learningCurves, c);
+  for (const part of data.snr.length ? ['encoder', 'decoder'] : []) IwaeSnrChart.snrVsK(document.getElementById('chart-snr-' + part), data.snr, part);
   document.body.dataset.chartsReady = 'true';
 })();
 </script>

@@ -8,6 +8,8 @@ import {
 } from '@iwae-sweep/db';
 import { sweepStatus } from '../sweep-eta.ts';
 import { essTooLow } from '../web/bound-labels.js';
+import { samplesLabel } from '../web/estimator-labels.js';
+import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
 import { type PaperSetupCheck, paperSetupCheck } from './paper-setup.ts';
 
 /**
@@ -20,6 +22,11 @@ export interface ModelKey {
   layers: number;
   objective: string;
   k: number;
+  /** Groups of K samples (miwae, piwae) and ciwae's ELBO weight; null for the other objectives. */
+  m: number | null;
+  beta: number | null;
+  /** "K=50", or "M=5 × K=10" for miwae/piwae (their bound uses m·K samples per point). */
+  samples: string;
   latent: number;
   /** Config fields, beyond layers/objective/K/latent, whose values differ between the sweep's groups. */
   distinct: Record<string, ConfigValue>;
@@ -78,6 +85,8 @@ export interface ReportData {
   learningCurvesShown: number;
   learningCurvesTotal: number;
   failed: { trial: string; label: string; error: string }[];
+  /** NLL and active units by estimator × K, and gradient SNR against K with fitted slopes. */
+  estimators: EstimatorData;
   totals: { trainSeconds: number; evalSeconds: number; backends: string[]; gitShas: string[]; hosts: string[] };
 }
 
@@ -102,9 +111,26 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
       const distinct = Object.fromEntries(varying.map((name) => [name, values[name] ?? null]));
       const { layers, objective, k, latent, evalK, validationK, validationSize } = g.config;
       const paperSetup = paperSetupCheck(g.config);
+      const m = g.config.m ?? null;
+      const beta = g.config.beta ?? null;
+      const samples = samplesLabel({ k, m });
       return [
         g.groupId,
-        { groupId: g.groupId, layers, objective, k, latent, distinct, evalK, validationK, validationSize, paperSetup },
+        {
+          groupId: g.groupId,
+          layers,
+          objective,
+          k,
+          m,
+          beta,
+          samples,
+          latent,
+          distinct,
+          evalK,
+          validationK,
+          validationSize,
+          paperSetup,
+        },
       ];
     }),
   );
@@ -114,6 +140,9 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
       layers: 0,
       objective: '?',
       k: 0,
+      m: null,
+      beta: null,
+      samples: '?',
       latent: 0,
       distinct: {},
       evalK: 0,
@@ -219,6 +248,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     learningCurvesShown: learningCurves.length,
     learningCurvesTotal: byModel.size,
     failed,
+    estimators: buildEstimatorData(keys.values(), paperTable, db.trialSnrs(sweepId)),
     totals: {
       trainSeconds: runs.trainSeconds,
       evalSeconds: runs.evalSeconds,

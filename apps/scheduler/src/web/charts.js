@@ -28,14 +28,15 @@
   // Epochs are whole numbers: ticks at 1, 2, 5, 10… (uPlot's default steps give 1.25).
   const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
   // The fields that tell a config group from the sweep's others (learningRate=0.0003…), if any.
-  /** @param {{ distinct?: Record<string, unknown> | null | undefined }} m */
-  const distinctName = (m) =>
+  /** @param {{ distinct?: Record<string, unknown> | null | undefined }} m @param {string} [skip] a field the name shows already */
+  const distinctName = (m, skip) =>
     Object.entries(m.distinct || {})
+      .filter(([f]) => f !== skip)
       .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
       .join('');
   /** @param {ModelKey} m */
   const modelName = (m) =>
-    `${m.objective.toUpperCase()} ${m.layers}L K=${m.k}${m.latent !== 50 ? ` z=${m.latent}` : ''}${distinctName(m)}`;
+    `${m.objective.toUpperCase()} ${m.layers}L ${m.samples ?? `K=${m.k}`}${m.latent !== 50 ? ` z=${m.latent}` : ''}${distinctName(m, 'm')}`;
 
   /** @type {Map<string, UPlot>} */
   const drawn = new Map();

@@ -33,3 +33,10 @@ export function formatSeconds(s, missing = '?') {
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
+
+/**
+ * A number with fixed digits for a table cell; '–' when there is none.
+ * @param {number | null | undefined} v
+ * @param {number} [digits]
+ */
+export const num = (v, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));

@@ -7,6 +7,8 @@ export interface ModelKey {
   objective: string;
   layers: number;
   k: number;
+  /** "K=50", or "M=5 × K=10" for miwae/piwae (the server's samplesLabel). */
+  samples?: string;
   latent: number;
   distinct?: Record<string, unknown> | null | undefined;
 }

@@ -12,7 +12,7 @@ const paperTableHtml = (paperTable) =>
   `<table><thead><tr><th>layers</th><th>latent</th><th>K</th><th>objective</th><th class="num">NLL (−L<sub>evalK</sub>)</th><th class="num">± sd</th><th class="num">${esc(JACKKNIFE_LABEL)}</th><th class="num">ESS median</th><th class="num">active units</th><th class="num">seeds</th></tr></thead><tbody>${paperTable
     .map(
       (r) =>
-        `<tr><td>${esc(r.layers)}</td><td>${esc(r.latent)}</td><td>${esc(r.k)}</td><td>${esc(r.objective)}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${num(r.jackknifeMean)}</td><td class="num${essTooLow(r.essMedianMean, r.evalK) ? ' ess-low" title="ESS ≪ K: no estimate beyond the bound is reliable' : ''}">${num(r.essMedianMean, 1)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${esc(r.trials)}</td></tr>`,
+        `<tr><td>${esc(r.layers)}</td><td>${esc(r.latent)}</td><td>${esc(r.m === null ? r.k : r.samples)}</td><td>${esc(r.objective)}</td><td class="num">${num(r.nllMean)}</td><td class="num">${num(r.nllSd)}</td><td class="num">${num(r.jackknifeMean)}</td><td class="num${essTooLow(r.essMedianMean, r.evalK) ? ' ess-low" title="ESS ≪ K: no estimate beyond the bound is reliable' : ''}">${num(r.essMedianMean, 1)}</td><td class="num">${r.unitsPerLayerMean.map((u) => num(u, 1)).join('+')}</td><td class="num">${esc(r.trials)}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 

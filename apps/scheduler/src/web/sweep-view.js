@@ -3,6 +3,7 @@
 // live by the sweep's event stream.
 import { actionButtons, api, bindActions } from './api.js';
 import { byId, dur, statusBadge } from './cells.js';
+import { drawEstimators } from './estimator-view.js';
 import { escapeHtml as esc } from './format.js';
 import { learningCurves } from './learning-curves.js';
 import { drawSweepCharts } from './sweep-charts.js';
@@ -59,6 +60,7 @@ ${trialTableHtml(data.configColumns)}
 <h2>Test bound against K</h2>
 <div class="chart" id="chart-nll"></div><div class="chart" id="chart-bound"></div>
 <h2>Paper-style table</h2><div id="paper"></div>
+<section id="estimators"></section>
 </div>`;
   drawCards(id, data.sweep);
 
@@ -98,5 +100,6 @@ ${trialTableHtml(data.configColumns)}
 
   await table.load();
   drawSweepCharts(data);
+  drawEstimators(data);
   document.body.dataset.ready = 'true';
 }
