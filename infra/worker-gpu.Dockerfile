@@ -5,7 +5,8 @@
 # Run one container per GPU (or --concurrency N to share one GPU between small trials):
 #   docker run --gpus '"device=0"' -e IWAE_SWEEP_REDIS_URL=redis://:PASSWORD@scheduler:6379 \
 #     -v iwae-cuda-cache:/var/cache/cuda -v /shared/checkpoints:/var/lib/iwae-sweep/checkpoints \
-#     iwae-sweep-gpu worker --backend tensorflow-gpu --gpu 0 --concurrency 4
+#     iwae-sweep-gpu --backend tensorflow-gpu --gpu 0 --concurrency 4
+# The image holds the worker alone (`iwae-sweep-worker`): no results DB, no SQLite to compile.
 #
 # tfjs-node-gpu 4.22 binds libtensorflow 2.9, which needs the CUDA 11.2 runtime and cuDNN 8.1
 # (it loads libcudart.so.11.0) with any newer driver: hence this base image.
@@ -20,13 +21,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certifi
 WORKDIR /app
 COPY . .
 ENV npm_config_nodedir=/usr
-# Installs the optional @tensorflow/tfjs-node-gpu (and -node) with their native libraries.
-RUN pnpm install --frozen-lockfile \
+# Installs the worker and what it imports, with the optional @tensorflow/tfjs-node-gpu (and -node)
+# and their native libraries; the scheduler's packages (the DB, better-sqlite3) are left out.
+RUN pnpm install --frozen-lockfile --filter '@iwae-sweep/worker...' \
   && node -e "require.resolve('@tensorflow/tfjs-node-gpu', { paths: ['packages/iwae'] })"
 # libtensorflow 2.9 has no kernels for compute capability 9.0 (H100/H200): the driver JIT-compiles
 # them from PTX on first use, which takes minutes. Keep that cache on a volume, warm it once.
 ENV CUDA_CACHE_PATH=/var/cache/cuda CUDA_CACHE_MAXSIZE=4294967296 \
     IWAE_SWEEP_CHECKPOINTS=/var/lib/iwae-sweep/checkpoints
 VOLUME ["/var/cache/cuda", "/var/lib/iwae-sweep"]
-ENTRYPOINT ["node", "apps/scheduler/bin/iwae-sweep.mjs"]
-CMD ["worker", "--backend", "tensorflow-gpu"]
+ENTRYPOINT ["node", "apps/worker/bin/iwae-sweep-worker.mjs"]
+CMD ["--backend", "tensorflow-gpu"]

@@ -7,6 +7,17 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO, 'apps', 'scheduler', 'bin', 'iwae-sweep.mjs');
+/** What a worker machine runs. */
+export const WORKER_CLI = join(REPO, 'apps', 'worker', 'bin', 'iwae-sweep-worker.mjs');
+
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The bin to run (default: the scheduler's CLI). */
+  bin?: string;
+  /** Options for node itself, before the bin (e.g. `--import`). */
+  nodeArgs?: string[];
+}
 
 /** The environment variable that marks a CLI process and everything it starts (see `killTree`). */
 const TAG_VAR = 'IWAE_TEST_PROCESS_TAG';
@@ -27,9 +38,9 @@ export type CliProcess = ChildProcess & {
 };
 
 /** Starts the real CLI as a child process (the way a user runs it). */
-export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliProcess {
+export function startCli(args: string[], opts: StartOptions = {}): CliProcess {
   const tag = randomBytes(6).toString('hex');
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? CLI, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, ...opts.env, [TAG_VAR]: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +59,7 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   return Object.assign(child, { output, tag, seen: () => ({ stdout, stderr }) });
 }
 
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: StartOptions = {}): Promise<CliResult> {
   return startCli(args, opts).output;
 }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { alive, CLI, type CliResult, REPO, runCli, tempDir, waitFor } from './cli.ts';
+import { alive, CLI, type CliResult, REPO, runCli, tempDir, WORKER_CLI, waitFor } from './cli.ts';
 import { LinkProxy } from './link-proxy.ts';
 import { OwnRedis } from './redis-server.ts';
 import { uniquePrefix } from './sweep-fixture.ts';
@@ -31,11 +31,13 @@ class HostProcess {
     readonly proxy: LinkProxy,
     private readonly argv: () => string[],
     private readonly env: () => Record<string, string>,
+    /** The program this host runs: the scheduler's CLI, or the worker's own (as a worker machine does). */
+    private readonly bin = CLI,
   ) {}
 
   start(): this {
     if (this.running) throw new Error(`${this.name} is already running`);
-    const child = spawn(process.execPath, [CLI, ...this.argv()], {
+    const child = spawn(process.execPath, [this.bin, ...this.argv()], {
       cwd: this.dir,
       env: { ...process.env, ...this.env() },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -174,7 +176,6 @@ export class Cluster {
     mkdirSync(dir);
     const proxy = await LinkProxy.start(this.redis.port);
     const args = [
-      'worker',
       '--checkpoints',
       'redis',
       '--name',
@@ -192,6 +193,7 @@ export class Cluster {
       proxy,
       () => args,
       () => this.envVia(proxy),
+      WORKER_CLI,
     );
   }
 

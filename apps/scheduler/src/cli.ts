@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { runProgram } from '@iwae-sweep/cli';
+import { Command } from 'commander';
 import { registerControl } from './commands/control.ts';
 import { registerLaunch } from './commands/launch.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -11,8 +12,6 @@ import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerWorker } from './commands/worker.ts';
-import { describeError, EXIT, exitCodeFor } from './exit-codes.ts';
-import { terminalSafe } from './format-table.ts';
 
 export function buildProgram(): Command {
   const program = new Command('iwae-sweep')
@@ -35,14 +34,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv);
-    return EXIT.ok;
-  } catch (err) {
-    // Commander has printed its own usage errors and help already.
-    // Messages echo what the user (or a file, or the DB) gave: no control character reaches the terminal raw.
-    if (!(err instanceof CommanderError)) process.stderr.write(`${terminalSafe(describeError(err), { keepNewlines: true })}\n`);
-    return exitCodeFor(err);
-  }
+export function main(argv: string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }

@@ -1,8 +1,8 @@
+import { EXIT } from '@iwae-sweep/cli';
 import type { TrialEventRecord } from '@iwae-sweep/core';
 import type { ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { Collector } from './collector.ts';
-import { EXIT } from './exit-codes.ts';
 import { formatSeconds } from './progress.ts';
 import { sweepEtaSeconds, sweepStatus } from './sweep-eta.ts';
 

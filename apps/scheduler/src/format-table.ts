@@ -1,3 +1,5 @@
+import { escapeChar, terminalSafe } from '@iwae-sweep/cli';
+
 /** Rendering of rows for the terminal (aligned text), CSV (RFC 4180) and JSON. */
 
 export type OutputFormat = 'table' | 'csv' | 'json';
@@ -14,24 +16,9 @@ export interface Column<R> {
 /** A value as SQLite or the DB may hand it over (query gives BLOBs and big integers too). */
 type CellValue = string | number | bigint | Uint8Array | null | undefined;
 
-/**
- * Characters that must never reach a terminal raw: C0 controls, DEL, C1 controls (U+009B is a
- * one-byte CSI) and the bidirectional overrides that reorder what a reader sees.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-/** The same, but keeping tab, newline and carriage return (CSV quotes them). */
+/** Characters a CSV cell must not carry raw: those `terminalSafe` escapes, but tab, newline and CR (CSV quotes them). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSAFE_IN_CSV = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * Text from the DB or the user for a terminal: every control or bidi character shown as \uXXXX
- * (newlines kept when asked, for multi-line messages).
- */
-export function terminalSafe(text: string, opts: { keepNewlines?: boolean } = {}): string {
-  return text.replace(UNSAFE, (c) => (opts.keepNewlines && c === '\n' ? c : escapeChar(c)));
-}
 
 function cell(v: CellValue, digits?: number): string {
   if (v === null || v === undefined) return '';

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
+import { gitSha } from '@iwae-sweep/cli';
 import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
-import { gitSha } from './git-sha.ts';
 import { trialCost } from './planner/sweep-cost.ts';
 
 export interface LaunchSummary {

@@ -1,6 +1,6 @@
+import { parseNumberFlag } from '@iwae-sweep/cli';
 import { DEFAULT_MAX_TRIALS, expandSweep, loadSweepSpec, type SweepPlan } from '@iwae-sweep/core';
 import type { Command } from 'commander';
-import { parseNumberFlag } from './flags.ts';
 
 export interface PlanFlags {
   maxTrials?: string;

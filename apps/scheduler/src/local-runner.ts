@@ -5,7 +5,7 @@ import { applyTrialEvent, type ResultsDb, type TrialWithConfig } from '@iwae-swe
 import type { FromChild } from '@iwae-sweep/worker';
 import type { RunDisplay } from './run-display.ts';
 import { RungJudge } from './rung-judge.ts';
-import { TrialChild } from './trial-child.ts';
+import { TrialChildHandle } from './trial-child-handle.ts';
 import { trialLabel } from './trial-label.ts';
 
 export interface LocalRunnerOptions {
@@ -53,8 +53,8 @@ export class LocalRunner {
   private readonly queue: TrialWithConfig[];
   private readonly byId = new Map<string, TrialWithConfig>();
   private readonly attempts = new Map<string, number>();
-  private readonly children = new Set<TrialChild>();
-  private readonly ready = new Set<TrialChild>();
+  private readonly children = new Set<TrialChildHandle>();
+  private readonly ready = new Set<TrialChildHandle>();
   private readonly checkpointDir: string;
   private readonly maxAttempts: number;
   private stopping = false;
@@ -111,7 +111,7 @@ export class LocalRunner {
   }
 
   private spawn(slot: number): void {
-    const child = new TrialChild(
+    const child = new TrialChildHandle(
       slot,
       {
         message: (c, msg) => this.onMessage(c, msg),
@@ -175,7 +175,7 @@ export class LocalRunner {
     return this.paused;
   }
 
-  private onMessage(child: TrialChild, msg: FromChild): void {
+  private onMessage(child: TrialChildHandle, msg: FromChild): void {
     if (msg.type === 'ready') {
       this.ready.add(child);
       this.startupCrashes = 0;
@@ -242,13 +242,13 @@ export class LocalRunner {
   }
 
   /** At a rung of the sweep's stopping rule: judge the trial, and tell its child (which waits). */
-  private judgeRung(child: TrialChild, t: TrialWithConfig, event: TrialEventOf<'epoch'>): void {
+  private judgeRung(child: TrialChildHandle, t: TrialWithConfig, event: TrialEventOf<'epoch'>): void {
     const decision = this.judge.judge(t.sweepId, t.id, event.metrics, event.totalEpochs);
     if (decision) child.decide(t.id, event.metrics.epoch, decision.stop);
   }
 
   /** Writes an event of one of this run's children to the DB, as the collector does for workers. */
-  private apply(child: TrialChild, event: TrialEvent): void {
+  private apply(child: TrialChildHandle, event: TrialEvent): void {
     applyTrialEvent(this.opts.db, {
       sweepId: this.opts.sweepId,
       workerId: `local:${child.pid ?? '?'}`,
@@ -258,7 +258,7 @@ export class LocalRunner {
   }
 
   /** A failure is final if the child says so or this run has no attempt left for the trial. */
-  private failed(child: TrialChild, t: TrialWithConfig, event: TrialEventOf<'failed'>): void {
+  private failed(child: TrialChildHandle, t: TrialWithConfig, event: TrialEventOf<'failed'>): void {
     const final = event.final || (this.attempts.get(t.id) ?? 0) >= this.maxAttempts;
     this.apply(child, { ...event, final });
     this.partial.delete(t.id);
@@ -270,7 +270,7 @@ export class LocalRunner {
   }
 
   private onExit(
-    child: TrialChild,
+    child: TrialChildHandle,
     info: { code: number | null; signal: NodeJS.Signals | null; trialId?: string; stderr: string },
   ): void {
     this.children.delete(child);

@@ -82,7 +82,7 @@ export class DistributedWorker {
     private readonly results: Queue,
     private readonly redis: Redis,
     private readonly registry: WorkerRegistry,
-    private readonly info: Omit<WorkerInfo, 'running' | 'finished' | 'lastSeen' | 'state'>,
+    readonly info: Omit<WorkerInfo, 'running' | 'finished' | 'lastSeen' | 'state'>,
     private readonly log: LevelLog,
   ) {}
 
@@ -196,9 +196,6 @@ export class DistributedWorker {
           'GPU memory grown on demand (TF_FORCE_GPU_ALLOW_GROWTH); lower --concurrency if a trial runs out of GPU memory',
       );
     }
-    log.info(
-      `worker ${id} on ${host}: waiting for trials (concurrency ${opts.concurrency ?? 1}, checkpoints in ${opts.checkpoints})`,
-    );
     return dw;
   }
 

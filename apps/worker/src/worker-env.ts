@@ -1,6 +1,21 @@
-import { backendNameSchema, ValidationError, zodProblems } from '@iwae-sweep/core';
-import { redactEnvValue } from '@iwae-sweep/queue';
+import { parseEnv, sharedEnvSchema } from '@iwae-sweep/cli';
+import { backendNameSchema } from '@iwae-sweep/core';
 import { z } from 'zod';
+
+/**
+ * The worker app's environment, in its two processes. The service (`iwae-sweep-worker`) reads
+ * what both command lines share (Redis, prefix, log level) and where checkpoints go; flags
+ * override these.
+ */
+const serviceSchema = sharedEnvSchema.extend({
+  /** "redis", or a directory every worker can reach (shared filesystem). */
+  IWAE_SWEEP_CHECKPOINTS: z.string().min(1).default('.iwae-sweep/checkpoints'),
+});
+export type WorkerServiceEnv = z.infer<typeof serviceSchema>;
+
+export function workerServiceEnv(source: NodeJS.ProcessEnv = process.env): WorkerServiceEnv {
+  return parseEnv(serviceSchema, 'environment', source);
+}
 
 /**
  * What a sandboxed trial process learns from its parent worker, through the environment
@@ -15,7 +30,10 @@ const schema = z.object({
   IWAE_SWEEP_CHECKPOINTS: z.string().min(1),
   IWAE_SWEEP_WORKER_ID: z.string().min(1),
   IWAE_SWEEP_HOST: z.string().min(1),
-  /** The worker's pid (the orphan guard reads it directly, at load). */
+  /**
+   * The worker's pid. The orphan guard (orphan-guard.ts) reads it raw, at load: it guards the
+   * local trial child too, which has none of this environment.
+   */
   IWAE_SWEEP_PARENT_PID: z.coerce.number().int().min(1).optional(),
   IWAE_SWEEP_BACKEND: backendNameSchema.optional(),
   IWAE_SWEEP_GPU: z.coerce.number().int().min(0).optional(),
@@ -29,12 +47,5 @@ const schema = z.object({
 export type WorkerEnv = z.infer<typeof schema>;
 
 export function workerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  const picked = Object.fromEntries(Object.entries(source).filter(([k, v]) => k.startsWith('IWAE_SWEEP_') && v !== ''));
-  const parsed = schema.safeParse(picked);
-  if (!parsed.success)
-    throw new ValidationError(
-      'worker environment',
-      zodProblems(parsed.error, picked).map((p) => ({ ...p, value: redactEnvValue(p.field, p.value) })),
-    );
-  return parsed.data;
+  return parseEnv(schema, 'worker environment', source, { skipEmpty: true });
 }

@@ -1,6 +1,6 @@
+import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '@iwae-sweep/cli';
 import type { Command } from 'commander';
 import { openExistingDb, withDb } from '../open-db.ts';
-import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
 import { controlSweep, type SweepAction } from '../sweep-control.ts';
 
 interface ControlFlags extends RedisFlags {

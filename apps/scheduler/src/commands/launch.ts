@@ -1,14 +1,13 @@
+import { addRedisFlags, openQueues, parseBackendFlag, parseNumberFlag, type RedisFlags, requireRedisUrl } from '@iwae-sweep/cli';
 import { IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { dryRunText } from '../dry-run.ts';
-import { parseBackendFlag, parseNumberFlag } from '../flags.ts';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
-import { addRedisFlags, openQueues, type RedisFlags, requireRedisUrl } from '../redis-flags.ts';
 import { checkSpecChange, specChange } from '../spec-change.ts';
 
 interface LaunchFlags extends RedisFlags, PlanFlags {

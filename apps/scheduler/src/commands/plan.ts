@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '@iwae-sweep/cli';
 import type { BackendName } from '@iwae-sweep/core';
 import type { Command } from 'commander';
-import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '../flags.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { calibration } from '../planner/calibration.ts';
 import { estimateSweep, formatEstimate } from '../planner/sweep-estimate.ts';

@@ -1,7 +1,7 @@
+import { addRedisFlags, openQueues, prefixOf, type RedisFlags, redisTls, requireRedisUrl } from '@iwae-sweep/cli';
 import { IwaeSweepError } from '@iwae-sweep/core';
 import { purgeDeployment } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
-import { addRedisFlags, openQueues, prefixOf, type RedisFlags, redisTls, requireRedisUrl } from '../redis-flags.ts';
 
 interface PurgeFlags extends RedisFlags {
   yes?: boolean;

@@ -1,6 +1,6 @@
+import { parseDurationFlag } from '@iwae-sweep/cli';
 import { readOnlyQueryWithTimeout } from '@iwae-sweep/db';
 import type { Command } from 'commander';
-import { parseDurationFlag } from '../flags.ts';
 import { OUTPUT_FORMATS, render } from '../format-table.ts';
 import { dbPath } from '../open-db.ts';
 import { parseFormat } from './results.ts';

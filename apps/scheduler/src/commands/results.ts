@@ -1,7 +1,7 @@
+import { parseNumberFlag } from '@iwae-sweep/cli';
 import { ValidationError } from '@iwae-sweep/core';
 import { parseSort, parseWhere } from '@iwae-sweep/db';
 import type { Command } from 'commander';
-import { parseNumberFlag } from '../flags.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format-table.ts';
 import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { renderEpochs, renderResults } from '../results-columns.ts';

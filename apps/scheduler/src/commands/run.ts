@@ -1,11 +1,9 @@
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { EXIT, gitSha, parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '@iwae-sweep/cli';
 import { ResultsDb, type TrialStatus } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { dryRunText } from '../dry-run.ts';
-import { EXIT } from '../exit-codes.ts';
-import { parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '../flags.ts';
-import { gitSha } from '../git-sha.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
 import { dbPath } from '../open-db.ts';

@@ -1,3 +1,4 @@
+import { addRedisFlags, openQueues, parseNumberFlag, type RedisFlags, redisUrl } from '@iwae-sweep/cli';
 import { ValidationError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import { serviceLogger } from '@iwae-sweep/worker';
@@ -7,9 +8,7 @@ import { isLocalAddress, isLoopback, parseHost } from '../dashboard/allowed-host
 import { publicBindWithoutToken, startDashboard } from '../dashboard/dashboard-server.ts';
 import { resolveToken, TOKEN_MIN_LENGTH } from '../dashboard/token-rule.ts';
 import { env } from '../env.ts';
-import { parseNumberFlag } from '../flags.ts';
 import { dbPath } from '../open-db.ts';
-import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
 
 interface ServeFlags extends RedisFlags {
   db?: string;

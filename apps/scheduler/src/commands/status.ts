@@ -1,9 +1,9 @@
+import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '@iwae-sweep/cli';
 import type { WorkerView } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
 import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } from '../format-table.ts';
 import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
-import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '../redis-flags.ts';
 import { RunLock } from '../run-lock.ts';
 import { isInterrupted, sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 import { trialLabel } from '../trial-label.ts';

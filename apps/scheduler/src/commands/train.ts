@@ -1,7 +1,8 @@
+import { parseBackendFlag, parseNumberFlag } from '@iwae-sweep/cli';
 import { estimatorLabel, type TrialResult, trialId, ValidationError } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
-import { addTrialFlags, parseBackendFlag, parseNumberFlag, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
+import { addTrialFlags, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
 import { formatSeconds, progressBar } from '../progress.ts';
 import { epochBounds, essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
 

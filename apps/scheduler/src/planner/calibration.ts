@@ -3,7 +3,7 @@ import { cpus, homedir, hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type BackendName, normalizeTrialConfig, trialId } from '@iwae-sweep/core';
 import { z } from 'zod';
-import { TrialChild } from '../trial-child.ts';
+import { TrialChildHandle } from '../trial-child-handle.ts';
 import { trialCost } from './sweep-cost.ts';
 
 /** This machine's measured speed on one backend, for one trial process (one core on CPU backends). */
@@ -62,7 +62,7 @@ export async function measureThroughput(backend: BackendName): Promise<Calibrati
   try {
     await new Promise<void>((resolve, reject) => {
       // The child reports through the callbacks; it is stopped from them.
-      new TrialChild(1, {
+      new TrialChildHandle(1, {
         message: (c, msg) => {
           if (msg.type === 'ready')
             c.run({ sweepId: 'calibration', trialId: trialId('calibration', config), config, backend }, dir, backend);

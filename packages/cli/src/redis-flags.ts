@@ -1,7 +1,7 @@
 import { ValidationError } from '@iwae-sweep/core';
 import { DEFAULT_PREFIX, type RedisTls, readRedisCa, redactUrl, redisOptionsFromUrl, SweepQueues } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
-import { env } from './env.ts';
+import { sharedEnv } from './shared-env.ts';
 
 export interface RedisFlags {
   redis?: string;
@@ -24,7 +24,7 @@ export function addRedisFlags(cmd: Command, required: boolean): Command {
 
 /** The Redis URL from the flag or the environment, checked for shape; undefined if neither. */
 export function redisUrl(flags: RedisFlags): string | undefined {
-  const url = flags.redis ?? env().IWAE_SWEEP_REDIS_URL;
+  const url = flags.redis ?? sharedEnv().IWAE_SWEEP_REDIS_URL;
   if (url === undefined) return undefined;
   try {
     redisOptionsFromUrl(url);
@@ -50,12 +50,12 @@ export function requireRedisUrl(flags: RedisFlags): string {
 }
 
 export function prefixOf(flags: RedisFlags): string {
-  return flags.prefix ?? process.env.IWAE_SWEEP_PREFIX ?? DEFAULT_PREFIX;
+  return flags.prefix ?? sharedEnv().IWAE_SWEEP_PREFIX;
 }
 
 /** The CA file for rediss:// from the flag or the environment, if any. */
 export function redisCaFile(flags: RedisFlags): string | undefined {
-  return flags.redisCa ?? env().IWAE_SWEEP_REDIS_CA;
+  return flags.redisCa ?? sharedEnv().IWAE_SWEEP_REDIS_CA;
 }
 
 /** TLS trust from --redis-ca; an unreadable file is a flag error (exit 2). */

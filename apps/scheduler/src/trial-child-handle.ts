@@ -3,19 +3,23 @@ import { fileURLToPath } from 'node:url';
 import type { BackendName, TrialJob } from '@iwae-sweep/core';
 import { type FromChild, fromChildSchema, type ToChild, TRIAL_CHILD_ENTRY, tsxExecArgv } from '@iwae-sweep/worker';
 
-export interface TrialChildEvents {
-  message(child: TrialChild, msg: FromChild): void;
+export interface TrialChildHandleEvents {
+  message(child: TrialChildHandle, msg: FromChild): void;
   /** The process ended; `trialId` is the trial it was running, if any. */
-  exit(child: TrialChild, info: { code: number | null; signal: NodeJS.Signals | null; trialId?: string; stderr: string }): void;
+  exit(
+    child: TrialChildHandle,
+    info: { code: number | null; signal: NodeJS.Signals | null; trialId?: string; stderr: string },
+  ): void;
 }
 
 const STDERR_LINES = 30;
 
 /**
- * One forked trial process of the local pool. It runs one trial at a time; its stderr is kept
+ * The parent's end of the local child channel: one forked trial process of the local pool (its
+ * other end, in the child, is apps/worker/src/trial-child-main.ts). It runs one trial at a time; its stderr is kept
  * (last lines) to explain a crash instead of being drawn over the progress display.
  */
-export class TrialChild {
+export class TrialChildHandle {
   readonly proc: ChildProcess;
   private running: string | undefined;
   private stderrTail: string[] = [];
@@ -23,7 +27,7 @@ export class TrialChild {
 
   constructor(
     readonly slot: number,
-    private readonly events: TrialChildEvents,
+    private readonly events: TrialChildHandleEvents,
     entry: URL = TRIAL_CHILD_ENTRY,
   ) {
     this.proc = fork(fileURLToPath(entry), [], {

@@ -1,5 +1,6 @@
 /**
- * Entry point of a local trial child process (forked by the local runner). Runs one trial at a
+ * Entry point of a local trial child process: the child's end of the local channel (the parent's
+ * end is apps/scheduler/src/trial-child-handle.ts, forked by the local runner). Runs one trial at a
  * time and reports over IPC. Exits when the parent goes away: an orphan must not keep training.
  */
 import type { TrialEvent } from '@iwae-sweep/core';

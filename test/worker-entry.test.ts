@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, killTree, REPO, runCli, startCli, tempDir, WORKER_CLI, waitFor } from './helpers/cli.ts';
+import { SHARED_REDIS } from './helpers/deployment.ts';
+import { deletePrefix, uniquePrefix } from './helpers/sweep-fixture.ts';
+
+// A worker machine runs `iwae-sweep-worker`: its module graph, as the process really loads it
+// (test/fixtures/module-probe.mjs records every module), holds no results DB and no SQLite.
+const PROBE = ['--import', new URL('./fixtures/module-probe.mjs', import.meta.url).href];
+const DB_MODULES = /\/packages\/db\/|\/@iwae-sweep\/db\/|better-sqlite3|better_sqlite3|drizzle-orm/;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function probeLog(label: string): { file: string; modules: () => string[] } {
+  const tmp = tempDir(label);
+  cleanups.push(tmp.cleanup);
+  const file = tmp.file('modules.log');
+  return {
+    file,
+    modules: () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []),
+  };
+}
+
+describe('the worker entry', () => {
+  it('runs a worker that loads itself and the queue but never the results DB or SQLite', async () => {
+    const prefix = uniquePrefix('worker-entry');
+    const log = probeLog('worker-entry');
+    const ckpt = tempDir('worker-entry-ckpt');
+    cleanups.push(ckpt.cleanup, () => deletePrefix(SHARED_REDIS, prefix));
+    const worker = startCli(['--redis', SHARED_REDIS, '--prefix', prefix, '--checkpoints', ckpt.dir], {
+      bin: WORKER_CLI,
+      nodeArgs: PROBE,
+      env: { IWAE_TEST_MODULE_LOG: log.file },
+    });
+    cleanups.push(() => killTree(worker));
+    await waitFor(
+      () => /waiting for trials/.test(worker.seen().stderr + worker.seen().stdout),
+      60_000,
+      'the worker to wait for trials',
+      100,
+      () => worker.seen(),
+    );
+    worker.kill('SIGTERM');
+    const { code, stderr } = await worker.output;
+    expect(code, stderr).toBe(0);
+    const modules = log.modules();
+    // The log is the real graph: the worker's own modules and BullMQ are in it…
+    expect(modules.some((m) => m.includes('/apps/worker/src/distributed-worker.ts'))).toBe(true);
+    expect(modules.some((m) => m.includes('/bullmq/'))).toBe(true);
+    // …and nothing of the DB.
+    expect(modules.filter((m) => DB_MODULES.test(m))).toEqual([]);
+  });
+
+  it('the probe sees the DB where it is loaded: the scheduler CLI loads it and SQLite', async () => {
+    const log = probeLog('scheduler-entry');
+    const { code, stderr } = await runCli(['--version'], {
+      bin: CLI,
+      cwd: REPO,
+      nodeArgs: PROBE,
+      env: { IWAE_TEST_MODULE_LOG: log.file },
+    });
+    expect(code, stderr).toBe(0);
+    const found = log.modules().filter((m) => DB_MODULES.test(m));
+    expect(found.some((m) => m.includes('/packages/db/src/'))).toBe(true);
+    expect(found.some((m) => /better[-_]sqlite3/.test(m))).toBe(true);
+  });
+});
