@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAtRung, median, rungEpochs, rungIndex, type Stopping, stoppingSchema } from './stopping.ts';
+import {
+  judgeAtRung,
+  median,
+  rungCutoff,
+  rungEpochs,
+  rungIndex,
+  type Stopping,
+  stoppingSchema,
+} from './stopping.ts';
 
 const asha = (minEpochs: number, reductionFactor: number): Stopping => ({ method: 'asha', minEpochs, reductionFactor });
 
@@ -79,5 +87,40 @@ describe('median rule', () => {
     expect(judgeAtRung(s, { index: 0, epoch: 2 }, 1.5, [1, 2, 3]).reason).toBe(
       'epoch 2: validation bound 1.50 below the median 2.00 of 3 other trial(s)',
     );
+  });
+});
+
+describe('rung cutoff', () => {
+  const rung = { index: 0, epoch: 1 };
+  // A fixed pseudo-random stream (LCG): the same cases on every run.
+  let state = 12345;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return -100 + (state / 2 ** 31) * 10;
+  };
+  const rules: Stopping[] = [asha(1, 2), asha(1, 3), asha(1, 4), { method: 'median', minEpochs: 1, minTrials: 3 }];
+
+  it('is the least metric that judgeAtRung lets continue, for every count recorded so far', () => {
+    for (const rule of rules) {
+      for (let n = 0; n <= 12; n++) {
+        const recorded = Array.from({ length: n }, next);
+        const cut = rungCutoff(rule, recorded);
+        if (cut === null) {
+          // Anything continues: even far below every recorded metric.
+          expect(judgeAtRung(rule, rung, -1e9, recorded).stop, `${rule.method} n=${n}`).toBe(false);
+          continue;
+        }
+        expect(judgeAtRung(rule, rung, cut, recorded).stop, `${rule.method} n=${n} at the cutoff`).toBe(false);
+        expect(judgeAtRung(rule, rung, cut - 1e-9, recorded).stop, `${rule.method} n=${n} just below`).toBe(true);
+      }
+    }
+  });
+
+  it('ASHA with η = 3: none while ⌈(n+1)/3⌉ > n, then the ⌈(n+1)/3⌉-th best', () => {
+    expect(rungCutoff(asha(1, 3), [])).toBeNull();
+    expect(rungCutoff(asha(1, 3), [-90])).toBe(-90);
+    expect(rungCutoff(asha(1, 3), [-92, -90, -91])).toBe(-91);
+    expect(rungCutoff({ method: 'median', minEpochs: 1, minTrials: 3 }, [-90, -94])).toBeNull();
+    expect(rungCutoff({ method: 'median', minEpochs: 1, minTrials: 3 }, [-90, -94, -91, -92])).toBe(-91.5);
   });
 });

@@ -109,6 +109,21 @@ export function judgeAtRung(
   };
 }
 
+/**
+ * The validation bound that a trial reaching this rung now must attain to continue, given the
+ * metrics recorded there so far: the dashboard's and the report's "cutoff". Null when any metric
+ * continues (ASHA keeps everyone while ⌈(n+1)/η⌉ > n; the median rule has no quorum yet). The
+ * same rule as judgeAtRung, solved for the metric: metric ≥ cutoff ⟺ judgeAtRung continues.
+ */
+export function rungCutoff(stopping: Stopping, recorded: number[]): number | null {
+  if (stopping.method === 'asha') {
+    const keep = Math.ceil((recorded.length + 1) / stopping.reductionFactor);
+    // Continues while fewer than `keep` others are strictly better: at least the keep-th best.
+    return keep > recorded.length ? null : ([...recorded].sort((a, b) => b - a)[keep - 1] as number);
+  }
+  return recorded.length < stopping.minTrials ? null : median(recorded);
+}
+
 export function median(xs: number[]): number {
   if (xs.length === 0) throw new RangeError('median of no values');
   const s = [...xs].sort((a, b) => a - b);

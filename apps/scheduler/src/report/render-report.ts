@@ -6,6 +6,7 @@ import { estimatorSectionHtml } from '../web/estimator-html.js';
 import { escapeHtml, jsonForScript } from './html.ts';
 import { paperReference } from './paper-numbers.ts';
 import type { ReportData } from './report-data.ts';
+import { rungSectionHtml } from './rung-section.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -16,7 +17,7 @@ export function chartAssets(): { css: string; js: string } {
     css: dist('uPlot.min.css'),
     js: [
       dist('uPlot.iife.min.js'),
-      ...['charts.js', 'snr-chart.js'].map((f) => readFileSync(new URL(`../web/${f}`, import.meta.url), 'utf8')),
+      ...['charts.js', 'snr-chart.js', 'rung-chart.js'].map((f) => readFileSync(new URL(`../web/${f}`, import.meta.url), 'utf8')),
     ].join('\n'),
   };
 }
@@ -157,7 +158,7 @@ export function renderReport(data: ReportData): string {
     ['mode', s.mode],
     [
       'trials',
-      `${s.total} (${s.done} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed, ${s.cancelled} cancelled)`,
+      `${s.total} (${s.done} done, ${s.running} running, ${s.queued} queued, ${s.failed} failed, ${s.cancelled} cancelled${s.stopped ? `, ${s.stopped} stopped early` : ''})`,
     ],
     ['epochs', `${s.epochsDone} of ${s.epochsTotal}`],
     ['created', new Date(s.createdAt).toISOString()],
@@ -184,6 +185,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 table{border-collapse:collapse;margin:.5rem 0} th,td{border:1px solid #ddd;padding:.3rem .55rem;text-align:left;vertical-align:top}
 th{background:#f5f5f5} tr.ess-low td{background:#fff4e5} td.num{text-align:right;font-variant-numeric:tabular-nums} .ref{display:block;color:#888;font-size:.8em}
 .muted{color:#777} pre{margin:0;white-space:pre-wrap;max-width:560px} .chart{margin:1rem 0} code{font-size:.92em}
+.u-legend .rung-stopped{color:#999} td.reason{max-width:520px}
 details{margin:.5rem 0} dl.meta{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem} dl.meta dt{color:#666}
 </style></head><body>
 <h1>Sweep <code>${escapeHtml(s.id)}</code></h1>
@@ -211,6 +213,7 @@ ${data.estimators.shown || data.estimators.snr.length ? estimatorSectionHtml(dat
 ${curveCharts(data)
   .map((c) => `<div class="chart" id="${c.id}"></div>`)
   .join('\n')}
+${rungSectionHtml(data.rungs)}
 ${failed}
 <script type="application/json" id="report-data">${jsonForScript({
     paperTable: data.paperTable,
@@ -218,6 +221,7 @@ ${failed}
     learningCurves: data.learningCurves,
     curveCharts: curveCharts(data),
     snr: data.estimators.snr,
+    rungs: data.rungs,
   })}</script>
 <script>${js}</script>
 <script>
@@ -227,6 +231,7 @@ ${failed}
   if (data.boundCurves.length) IwaeCharts.boundVsK(document.getElementById('chart-bound'), data.boundCurves);
   for (const c of data.curveCharts) IwaeCharts.learningCurves(document.getElementById(c.id), data.learningCurves, c);
   for (const part of data.snr.length ? ['encoder', 'decoder'] : []) IwaeSnrChart.snrVsK(document.getElementById('chart-snr-' + part), data.snr, part);
+  if (data.rungs) IwaeRungChart.rungChart(document.getElementById('chart-rungs'), data.rungs);
   document.body.dataset.chartsReady = 'true';
 })();
 </script>

@@ -1,44 +1,11 @@
-import {
-  type ConfigValue,
-  configValues,
-  type PaperTableRow,
-  type ResultsDb,
-  type SweepSummary,
-  varyingColumns,
-} from '@iwae-sweep/db';
+import type { PaperTableRow, ResultsDb, SweepSummary } from '@iwae-sweep/db';
 import { sweepStatus } from '../sweep-eta.ts';
 import { essTooLow } from '../web/bound-labels.js';
-import { samplesLabel } from '../web/estimator-labels.js';
 import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
-import { type PaperSetupCheck, paperSetupCheck } from './paper-setup.ts';
+import { type ModelKey, modelKeys } from './model-keys.ts';
+import { buildRungData, type RungData } from './rung-data.ts';
 
-/**
- * A config group as the report shows it: trials whose normalised configs differ only by seed
- * (they are pooled, never coarser), with the model fields and the other fields that tell it
- * apart from the sweep's other groups (e.g. `learningRate: 0.0003`).
- */
-export interface ModelKey {
-  groupId: string;
-  layers: number;
-  objective: string;
-  k: number;
-  /** Groups of K samples (miwae, piwae) and ciwae's ELBO weight; null for the other objectives. */
-  m: number | null;
-  beta: number | null;
-  /** "K=50", or "M=5 × K=10" for miwae/piwae (their bound uses m·K samples per point). */
-  samples: string;
-  latent: number;
-  /** Config fields, beyond layers/objective/K/latent, whose values differ between the sweep's groups. */
-  distinct: Record<string, ConfigValue>;
-  evalK: number;
-  validationK: number;
-  validationSize: number;
-  /** Whether the paper's Table 1 numbers may stand next to this group's, and if not, why not. */
-  paperSetup: PaperSetupCheck;
-}
-
-/** The model columns every report row shows already (not repeated in `distinct`). */
-const SHOWN = ['layers', 'objective', 'k', 'latent', 'seed'] as const;
+export type { ModelKey } from './model-keys.ts';
 
 export interface BoundCurve extends ModelKey {
   /** Mean over seeds of the test bound L_k at each evaluation k (each a lower bound of log p(x)). */
@@ -87,6 +54,8 @@ export interface ReportData {
   failed: { trial: string; label: string; error: string }[];
   /** NLL and active units by estimator × K, and gradient SNR against K with fitted slopes. */
   estimators: EstimatorData;
+  /** Early stopping (sweeps with a `stopping:` block): rungs, stopped trials, the rungs plot. */
+  rungs: RungData | null;
   totals: { trainSeconds: number; evalSeconds: number; backends: string[]; gitShas: string[]; hosts: string[] };
 }
 
@@ -100,56 +69,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
   const [summary] = db.sweepSummaries(sweepId);
   if (!summary) throw new Error(`no sweep "${sweepId}" in ${db.file}`);
   const { specJson, ...rest } = summary;
-  const groups = db.groups(sweepId);
-  const varying = varyingColumns(
-    groups.map((g) => g.config),
-    SHOWN,
-  );
-  const keys = new Map<string, ModelKey>(
-    groups.map((g) => {
-      const values = configValues(g.config);
-      const distinct = Object.fromEntries(varying.map((name) => [name, values[name] ?? null]));
-      const { layers, objective, k, latent, evalK, validationK, validationSize } = g.config;
-      const paperSetup = paperSetupCheck(g.config);
-      const m = g.config.m ?? null;
-      const beta = g.config.beta ?? null;
-      const samples = samplesLabel({ k, m });
-      return [
-        g.groupId,
-        {
-          groupId: g.groupId,
-          layers,
-          objective,
-          k,
-          m,
-          beta,
-          samples,
-          latent,
-          distinct,
-          evalK,
-          validationK,
-          validationSize,
-          paperSetup,
-        },
-      ];
-    }),
-  );
-  const keyOf = (groupId: string): ModelKey =>
-    keys.get(groupId) ?? {
-      groupId,
-      layers: 0,
-      objective: '?',
-      k: 0,
-      m: null,
-      beta: null,
-      samples: '?',
-      latent: 0,
-      distinct: {},
-      evalK: 0,
-      validationK: 0,
-      validationSize: 0,
-      paperSetup: { comparable: false, differences: ['config unknown'] },
-    };
+  const { varying, keys, keyOf } = modelKeys(db, sweepId);
   const paperTable = db.paperTable(sweepId).map((r) => ({ ...r, ...keyOf(r.groupId) }));
 
   const curves = new Map<string, BoundCurve>();
@@ -249,6 +169,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     learningCurvesTotal: byModel.size,
     failed,
     estimators: buildEstimatorData(keys.values(), paperTable, db.trialSnrs(sweepId)),
+    rungs: buildRungData(db, sweepId),
     totals: {
       trainSeconds: runs.trainSeconds,
       evalSeconds: runs.evalSeconds,
