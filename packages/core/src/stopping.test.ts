@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  judgeAtRung,
-  median,
-  rungCutoff,
-  rungEpochs,
-  rungIndex,
-  type Stopping,
-  stoppingSchema,
-} from './stopping.ts';
+import { judgeAtRung, median, rungCutoff, rungEpochs, rungIndex, type Stopping, stoppingSchema } from './stopping.ts';
 
 const asha = (minEpochs: number, reductionFactor: number): Stopping => ({ method: 'asha', minEpochs, reductionFactor });
 
