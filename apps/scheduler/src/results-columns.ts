@@ -149,7 +149,7 @@ export function renderEpochs(format: OutputFormat, rows: Record<string, Cell>[])
     format,
     rows,
     shown
-      .filter((n) => format !== 'table' || n !== 'group')
+      .filter((n) => format !== 'table' || (n !== 'group' && (!SHOWN_WHEN_SET.has(n) || rows.some((r) => r[n] !== null))))
       .map((n) => ({ ...toColumn(n), ...(n === 'trainBound' ? { digits: 2 } : {}) })),
   );
 }

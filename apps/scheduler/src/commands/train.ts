@@ -4,7 +4,16 @@ import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { addTrialFlags, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
 import { formatSeconds, progressBar } from '../progress.ts';
-import { epochBounds, essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
+import {
+  epochBounds,
+  essTooLow,
+  JACKKNIFE_LABEL,
+  TRAIN_ELBO_LABEL,
+  trainingSamples,
+  trainLkLabel,
+  validationLabel,
+} from '../web/bound-labels.js';
+import { samplesLabel } from '../web/estimator-labels.js';
 
 interface TrainFlags extends TrialFlagValues {
   backend: string;
@@ -35,7 +44,7 @@ export function registerTrain(program: Command): void {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const bar = progressBar(`evaluating L_${config.evalK}`);
     log(
-      `${estimatorLabel(config)} · ${config.layers} layer(s) · K=${config.k} · latent ${config.latent} · batch ${config.batchSize} · ` +
+      `${estimatorLabel(config)} · ${config.layers} layer(s) · ${samplesLabel(config)} · latent ${config.latent} · batch ${config.batchSize} · ` +
         `${config.trainSize} train / ${config.testSize} test images · seed ${config.seed}`,
     );
     const result = await runTrial(config, {
@@ -87,7 +96,7 @@ function lastEpochRows(r: TrialResult): [string, string][] {
   }
   return [
     [`${TRAIN_ELBO_LABEL}, last epoch`, m.trainElbo.toFixed(3)],
-    [`${trainLkLabel(r.config.k)}, last epoch`, m.trainIwae.toFixed(3)],
+    [`${trainLkLabel(trainingSamples(r.config))}, last epoch`, m.trainIwae.toFixed(3)],
     ...(m.validationBound === undefined
       ? []
       : [[`${validationLabel(r.config.validationK)}, last epoch`, m.validationBound.toFixed(3)] as [string, string]]),

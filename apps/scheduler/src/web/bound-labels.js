@@ -8,10 +8,17 @@
 export const TRAIN_ELBO_LABEL = 'train ELBO (L_1 est.)';
 
 /**
- * logsumexp_k log w − log K on the training batches, K = the trial's k.
+ * logsumexp_k log w − log K on the training batches, over all the samples a step draws: K = the
+ * trial's k, or m·k for miwae/piwae (see trainingSamples).
  * @param {number | string} k
  */
 export const trainLkLabel = (k) => `train L_K (K=${k})`;
+
+/**
+ * The samples per data point the training L_K is computed over: k, or m·k for miwae/piwae.
+ * @param {{ k: number, m?: number | null | undefined }} config
+ */
+export const trainingSamples = (config) => config.k * (config.m ?? 1);
 
 /**
  * L_k on the held-out validation images (the same k for every trial of a sweep).
@@ -37,14 +44,17 @@ export const essTooLow = (essMedian, k) => essMedian !== null && essMedian !== u
 /**
  * One epoch in a line: both training bounds (when recorded) and the validation bound.
  * @param {{ trainBound: number; trainElbo?: number | undefined; trainIwae?: number | undefined; validationBound?: number | undefined }} m
- * @param {{ k: number; validationK: number; objective: string }} config
+ * @param {{ k: number; m?: number | null | undefined; validationK: number; objective: string }} config
  * @param {number} [digits]
  */
 export function epochBounds(m, config, digits = 2) {
   const parts =
     m.trainElbo === undefined || m.trainIwae === undefined
       ? [`${config.objective === 'iwae' ? trainLkLabel(config.k) : TRAIN_ELBO_LABEL} ${m.trainBound.toFixed(digits)}`]
-      : [`${TRAIN_ELBO_LABEL} ${m.trainElbo.toFixed(digits)}`, `${trainLkLabel(config.k)} ${m.trainIwae.toFixed(digits)}`];
+      : [
+          `${TRAIN_ELBO_LABEL} ${m.trainElbo.toFixed(digits)}`,
+          `${trainLkLabel(trainingSamples(config))} ${m.trainIwae.toFixed(digits)}`,
+        ];
   if (m.validationBound !== undefined) parts.push(`${validationLabel(config.validationK)} ${m.validationBound.toFixed(digits)}`);
   return parts.join('  ');
 }

@@ -47,7 +47,8 @@
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
         axes: [{ label: 'K (samples, per group for miwae/piwae)' }, { label: 'SNR |E g| / sd g', size: 70 }],
         legend: { live: true },
-        series: [{ label: 'K' }, ...shown],
+        // Legend values blank until the cursor is on a point (uPlot's default shows "--").
+        series: [{ label: 'K', value: (_u, v) => (v == null ? '' : String(v)) }, ...shown],
       },
       IwaeCharts.align(lines.map((l) => l.points)),
       el,
