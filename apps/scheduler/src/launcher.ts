@@ -1,15 +1,18 @@
 import { hostname } from 'node:os';
 import { gitSha } from '@iwae-sweep/cli';
 import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
-import type { ResultsDb, TrialWithConfig } from '@iwae-sweep/db';
+import type { ResultsDb, ReuseRules, TrialWithConfig } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { trialCost } from './planner/sweep-cost.ts';
+import { type ReuseOutcome, reuseFinishedTrials } from './reuse-trials.ts';
 
 export interface LaunchSummary {
   total: number;
   added: number;
   queued: number;
   alreadyDone: number;
+  /** With `reuse`: the trials copied from finished identical trials of other sweeps. */
+  reused?: ReuseOutcome;
 }
 
 /**
@@ -20,7 +23,7 @@ export async function launchSweep(
   db: ResultsDb,
   queues: SweepQueues,
   plan: SweepPlan,
-  opts: { resumeStopped?: boolean } = {},
+  opts: { resumeStopped?: boolean; reuse?: ReuseRules } = {},
 ): Promise<LaunchSummary> {
   db.saveSweep({
     id: plan.sweepId,
@@ -35,7 +38,17 @@ export async function launchSweep(
   // Trials queued under an id the current normalisation no longer issues would wait forever.
   db.retireRenamedTrials(plan.sweepId, new Set(plan.trials.map((t) => t.id)));
   await queues.clearCancel(plan.sweepId);
+  let reused: ReuseOutcome | undefined;
+  if (opts.reuse) {
+    const inPlan = new Set(plan.trials.map((t) => t.id));
+    const queued = db.trialsWithConfig(plan.sweepId, ['queued']).filter((t) => inPlan.has(t.id));
+    // Only trials with no job in Redis: a queued job would be trained by a worker all the same.
+    const states = await queues.jobStates(queued.map((t) => t.id));
+    const fresh = queued.filter((t) => states.get(t.id) === 'missing');
+    reused = reuseFinishedTrials(db, plan.sweepId, fresh, opts.reuse);
+  }
   return {
+    ...(reused ? { reused } : {}),
     ...(await enqueuePending(db, queues, plan.sweepId, {
       only: new Set(plan.trials.map((t) => t.id)),
       ...(plan.spec.priority ? { priority: plan.spec.priority } : {}),

@@ -46,6 +46,8 @@ export function resultRecords(rows: ResultRow[]): { columns: string[]; records: 
       snrEncoderMedian: r.snrEncoderMedian,
       snrDecoderMean: r.snrDecoderMean,
       snrDecoderMedian: r.snrDecoderMedian,
+      // A trial copied from a finished identical one (`--reuse`): its original, "sweep/trial".
+      reusedFrom: r.reusedFrom,
     });
     return rec;
   });
@@ -66,7 +68,12 @@ const DIGITS: Record<string, number> = {
   snrDecoderMedian: 3,
 };
 /** Columns the terminal table shows only when some row has them (early stopping, gradient SNR). */
-const SHOWN_WHEN_SET = new Set(['stopEpoch', 'stopReason', ...Object.keys(DIGITS).filter((n) => n.startsWith('snr'))]);
+const SHOWN_WHEN_SET = new Set([
+  'stopEpoch',
+  'stopReason',
+  'reusedFrom',
+  ...Object.keys(DIGITS).filter((n) => n.startsWith('snr')),
+]);
 
 function toColumn(name: string, opts: { header?: string; digits?: number } = {}): Column<ResultRecord> {
   const digits = opts.digits ?? DIGITS[name] ?? (name.startsWith('L_') ? 2 : undefined);

@@ -5,6 +5,23 @@ import type { GroupEpochRow, ModelOf, PaperTableRow, SweepRunInfo } from './db-t
 import { groupBounds, groupEpochs, groupStats, sweepRuns } from './schema.ts';
 import { decodeTrialConfig } from './trial-config-codec.ts';
 
+/** The parts of a result the aggregates sum (a copied result has these, not a whole TrialResult). */
+export type AggregatedResult = Pick<
+  TrialResult,
+  | 'testNll'
+  | 'testBound'
+  | 'evalK'
+  | 'testBoundsByK'
+  | 'activeUnits'
+  | 'activeUnitsPerLayer'
+  | 'trainSeconds'
+  | 'evalSeconds'
+  | 'testJackknife'
+  | 'testEssMean'
+  | 'testEssMedian'
+  | 'backend'
+>;
+
 /**
  * Per-config-group aggregates, updated in the writer's transaction when an epoch or a result is new
  * (so at-least-once delivery cannot count twice), and read by reports and the dashboard: their
@@ -127,7 +144,7 @@ export class Aggregates {
   }
 
   /** A new result of a trial of this group (call inside the writer's transaction). */
-  addResult(model: ModelOf, r: TrialResult): void {
+  addResult(model: ModelOf, r: AggregatedResult): void {
     const { sweepId, groupId, layers, objective, k, latent } = model;
     const key = { sweepId, groupId };
     const u = r.activeUnitsPerLayer;

@@ -95,6 +95,8 @@ export interface ResultRow {
   phase: string | null;
   lastTrainBound: number | null;
   updatedAt: number;
+  /** "sweep/trial" of the original when this trial's result was copied from it (`--reuse`). */
+  reusedFrom: string | null;
   /** Every trial-config field by its column name (see CONFIG_COLUMNS), numbers as numbers. */
   config: Record<string, ConfigValue>;
 }

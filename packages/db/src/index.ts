@@ -8,3 +8,4 @@ export * from './read-only-query.ts';
 export * from './results-db.ts';
 export type { RungInput, RungRow } from './rung-records.ts';
 export * from './schema.ts';
+export type { ReuseMatch, ReuseRules } from './trial-reuse.ts';

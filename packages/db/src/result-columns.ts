@@ -30,6 +30,8 @@ const TRIAL_COLUMNS = {
   startedAt: 't.started_at',
   finishedAt: 't.finished_at',
   updatedAt: 't.updated_at',
+  /** "sweep/trial" of the original whose result a reused trial copies; null for trials that trained. */
+  reusedFrom: "(select r.sweep_id || '/' || r.id from trials r where r.id = t.reused_from)",
 } as const;
 
 /**

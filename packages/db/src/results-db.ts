@@ -26,6 +26,7 @@ import { ResultQueries } from './result-queries.ts';
 import { RungRecords } from './rung-records.ts';
 import type * as schema from './schema.ts';
 import type { TrialStatus } from './schema.ts';
+import { type ReuseMatch, type ReuseRules, TrialReuse } from './trial-reuse.ts';
 import { TrialWrites } from './trial-writes.ts';
 
 /**
@@ -37,6 +38,7 @@ export class ResultsDb {
   private readonly aggregates: Aggregates;
   private readonly writes: TrialWrites;
   private readonly queries: ResultQueries;
+  private readonly reuse: TrialReuse;
   /** Early stopping: rung results, decisions and stopped trials. */
   readonly rungs: RungRecords;
 
@@ -44,6 +46,7 @@ export class ResultsDb {
     this.aggregates = new Aggregates(conn);
     this.writes = new TrialWrites(conn, this.aggregates);
     this.queries = new ResultQueries(conn);
+    this.reuse = new TrialReuse(conn, this.aggregates);
     this.rungs = new RungRecords(conn);
   }
 
@@ -115,6 +118,15 @@ export class ResultsDb {
   }
   setTrialStatus(trialIds: string[], status: Exclude<TrialStatus, 'done'>, now = Date.now()): number {
     return this.writes.setTrialStatus(trialIds, status, now);
+  }
+
+  /** Trials of `sweepId` that a finished identical trial of another sweep can fill (see TrialReuse). */
+  findReusable(sweepId: string, trials: readonly { id: string; config: TrialConfig }[], rules: ReuseRules): ReuseMatch[] {
+    return this.reuse.find(sweepId, trials, rules);
+  }
+  /** Copies the matches' results into their (queued, never started) trials; returns those copied. */
+  reuseTrials(matches: readonly ReuseMatch[], now = Date.now()): string[] {
+    return this.reuse.apply(matches, now);
   }
 
   // reads

@@ -98,6 +98,12 @@ export const trials = sqliteTable(
     snrDecoderMean: real('snr_decoder_mean'),
     snrDecoderMedian: real('snr_decoder_median'),
     resumedFromEpoch: integer('resumed_from_epoch'),
+    /**
+     * The trial whose result this one copies instead of training (`run/launch --reuse`): a finished
+     * trial of another sweep with the same normalised config and seed, run by the same code. Its
+     * original, never a copy. Null for trials that trained.
+     */
+    reusedFrom: text('reused_from'),
     resultRecordedAt: integer('result_recorded_at'),
     queuedAt: integer('queued_at').notNull(),
     startedAt: integer('started_at'),
@@ -114,6 +120,8 @@ export const trials = sqliteTable(
     index('trials_sweep_updated').on(t.sweepId, t.updatedAt),
     index('trials_seed').on(t.seed),
     index('trials_group').on(t.sweepId, t.groupId),
+    // Finding a finished identical trial in any sweep (reuse): same config group and seed.
+    index('trials_reuse').on(t.groupId, t.seed, t.status),
   ],
 );
 

@@ -8,6 +8,7 @@ import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { dbPath } from '../open-db.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
+import { describeReuse, reuseRules } from '../reuse-trials.ts';
 import { checkSpecChange, specChange } from '../spec-change.ts';
 
 interface LaunchFlags extends RedisFlags, PlanFlags {
@@ -18,17 +19,23 @@ interface LaunchFlags extends RedisFlags, PlanFlags {
   resumeStopped?: boolean;
   workers?: string;
   backend?: string;
+  reuse?: boolean;
 }
+
+const REUSE_HELP =
+  'copy the results of finished identical trials of other sweeps (same config, seed and code) instead of training them';
 
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
   const plan = loadPlan(specFile, overrides, flags);
   const file = dbPath(flags.db);
   const workers = parseNumberFlag('--workers', flags.workers ?? '1', { integer: true, min: 1 });
   const backend = flags.backend ? parseBackendFlag(flags.backend) : (plan.spec.backend ?? 'auto');
+  // Workers pick their own backend: only the spec's pins one for the trials.
+  const reuse = reuseRules(plan, plan.spec.backend);
   if (flags.dryRun) {
     // Nothing is written, not the DB, not Redis: the trials it would add, and what they would cost.
     const change = specChange(file, plan);
-    process.stdout.write(dryRunText(plan, change));
+    process.stdout.write(dryRunText(plan, change, { reuse, asked: flags.reuse ?? false, file }));
     await printEstimate(change.added, { workers, backend, stopping: plan.spec.stopping });
     return;
   }
@@ -48,7 +55,12 @@ async function launch(specFile: string, overrides: string[], flags: LaunchFlags,
     );
     const queues = await openQueues(flags);
     try {
-      const s = await launchSweep(db, queues, plan, { resumeStopped: flags.resumeStopped ?? false });
+      if (flags.reuse && typeof reuse === 'string') process.stderr.write(`reuse: nothing reused: ${reuse}\n`);
+      const s = await launchSweep(db, queues, plan, {
+        resumeStopped: flags.resumeStopped ?? false,
+        ...(flags.reuse && typeof reuse !== 'string' ? { reuse } : {}),
+      });
+      if (s.reused) process.stderr.write(describeReuse(s.reused));
       process.stderr.write(
         `sweep ${plan.sweepId}: ${s.total} trials (${s.added} new), ${s.queued} queued in Redis, ${s.alreadyDone} already done\n`,
       );
@@ -78,7 +90,8 @@ export function registerLaunch(program: Command): void {
       .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)')
       .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
       .option('--workers <n>', 'worker processes the cost estimate assumes', '1')
-      .option('--backend <name>', "backend the cost estimate is calibrated on (default: the spec's, else auto)"),
+      .option('--backend <name>', "backend the cost estimate is calibrated on (default: the spec's, else auto)")
+      .option('--reuse', REUSE_HELP),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, false));
 
@@ -89,7 +102,8 @@ export function registerLaunch(program: Command): void {
       .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
       .option('--workers <n>', 'worker processes the cost estimate assumes', '1')
       .option('--backend <name>', "backend the cost estimate is calibrated on (default: the spec's, else auto)")
-      .option('--dry-run', 'print the trials and the cost estimate; queue nothing, write nothing'),
+      .option('--dry-run', 'print the trials and the cost estimate; queue nothing, write nothing')
+      .option('--reuse', REUSE_HELP),
     true,
   ).action((spec: string, overrides: string[], flags: LaunchFlags) => launch(spec, overrides, flags, true));
 }

@@ -10,6 +10,7 @@ import { dbPath } from '../open-db.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
 import { formatSeconds } from '../progress.ts';
 import { renderResults } from '../results-columns.ts';
+import { describeReuse, reuseFinishedTrials, reuseRules } from '../reuse-trials.ts';
 import { BarDisplay, LineDisplay } from '../run-display.ts';
 import { RunLock } from '../run-lock.ts';
 import { checkSpecChange, specChange } from '../spec-change.ts';
@@ -26,6 +27,7 @@ interface RunFlags extends PlanFlags {
   progress: string;
   extend?: boolean;
   dryRun?: boolean;
+  reuse?: boolean;
 }
 
 const PROGRESS_STYLES = ['auto', 'bars', 'lines'] as const;
@@ -47,6 +49,10 @@ export function registerRun(program: Command): void {
     .option('--progress <style>', 'bars (terminal), lines, or auto', 'auto')
     .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
     .option('--dry-run', 'list the trials this would add and their estimated cost, and stop')
+    .option(
+      '--reuse',
+      'copy the results of finished identical trials of other sweeps (same config, seed and code) instead of training them',
+    )
     .action(async (specFile: string, overrides: string[], flags: RunFlags) => {
       const plan = loadPlan(specFile, overrides, flags);
       const progress = parseChoiceFlag('--progress', flags.progress, PROGRESS_STYLES);
@@ -56,8 +62,9 @@ export function registerRun(program: Command): void {
       const maxAttempts = parseNumberFlag('--max-attempts', flags.maxAttempts, { integer: true, min: 1 });
       const backend = flags.backend ? parseBackendFlag(flags.backend) : plan.spec.backend;
       const file = dbPath(flags.db);
+      const reuse = reuseRules(plan, backend);
       if (flags.dryRun) {
-        process.stdout.write(dryRunText(plan, specChange(file, plan)));
+        process.stdout.write(dryRunText(plan, specChange(file, plan), { reuse, asked: flags.reuse ?? false, file }));
         return;
       }
       checkSpecChange(file, plan, flags.extend ?? false);
@@ -91,6 +98,13 @@ export function registerRun(program: Command): void {
         const retired = db.retireRenamedTrials(plan.sweepId, inPlan);
         if (retired > 0)
           process.stderr.write(`${retired} queued trials are now named as trials of the plan (same computation): cancelled\n`);
+        if (flags.reuse) {
+          if (typeof reuse === 'string') process.stderr.write(`reuse: nothing reused: ${reuse}\n`);
+          else {
+            const fresh = db.trialsWithConfig(plan.sweepId, ['queued']).filter((t) => inPlan.has(t.id));
+            process.stderr.write(describeReuse(reuseFinishedTrials(db, plan.sweepId, fresh, reuse)));
+          }
+        }
         const statuses: TrialStatus[] = ['queued', 'running', 'cancelled'];
         if (flags.retryFailed) statuses.push('failed');
         if (flags.resumeStopped) statuses.push('stopped');
