@@ -1,6 +1,6 @@
+import { gitSha } from '@iwae-sweep/cli';
 import type { BackendName, SweepPlan, TrialConfig } from '@iwae-sweep/core';
 import type { ResultsDb, ReuseMatch, ReuseRules } from '@iwae-sweep/db';
-import { gitSha } from './git-sha.ts';
 
 /**
  * When a run may reuse finished trials of other sweeps, and under what rules; a string says why
