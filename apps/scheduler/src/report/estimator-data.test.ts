@@ -89,6 +89,9 @@ describe('the estimator table and SNR fits, from a DB of known values', () => {
     expect(slopes).toContain(`<td class="num slope-encoder">−0.50 ± ${se.toFixed(2)}</td>`);
     expect(slopes).toContain(`<td class="num slope-decoder">+0.50 ± ${se.toFixed(2)}</td>`);
     expect(slopes).toContain('<td class="num slope-encoder">+0.25');
+    // Trials measured, also where no slope is defined (the VAE's one K).
+    expect(slopes).toMatch(/<tr data-series="vae 1L">.*<td class="num">2<\/td><\/tr>/);
+    expect(slopes).toMatch(/<tr data-series="iwae 1L">.*<td class="num">6<\/td><\/tr>/);
   });
 
   it('puts the section in the report, escaped, with the SNR data for its charts', () => {

@@ -67,7 +67,7 @@ export function snrSlopeTableHtml(data) {
         `<tr data-series="${esc(s.series)}"><td>${esc(s.series)}</td><td class="num">${esc(s.encoder.points.map((p) => p.k).join(', ') || '–')}</td>` +
         `<td class="num slope-encoder">${esc(slopeText(s.encoder.fit))}</td><td class="num slope-encoder-median">${esc(slopeText(s.encoder.fitMedian))}</td>` +
         `<td class="num slope-decoder">${esc(slopeText(s.decoder.fit))}</td><td class="num slope-decoder-median">${esc(slopeText(s.decoder.fitMedian))}</td>` +
-        `<td class="num">${esc(s.encoder.fit?.n ?? s.decoder.fit?.n ?? 0)}</td></tr>`,
+        `<td class="num">${esc(Math.max(...[s.encoder, s.decoder].map((p) => p.points.reduce((n, q) => n + q.trials, 0))))}</td></tr>`,
     )
     .join('\n');
   return `<table id="snr-slopes"><thead><tr><th>estimator</th><th>K</th><th>encoder slope (SNR mean)</th><th>encoder slope (SNR median)</th><th>decoder slope (SNR mean)</th><th>decoder slope (SNR median)</th><th>trials</th></tr></thead>
