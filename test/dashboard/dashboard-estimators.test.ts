@@ -112,6 +112,26 @@ describe('the estimator views in Chromium', () => {
     }
   });
 
+  it('the trial page: the SNR after training and at every epoch that measured it', async () => {
+    const t = estimatorPlan.trials.find((x) => x.config.objective === 'iwae-dreg' && x.config.k === 5 && x.config.seed === 0);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}/trials/${t?.id}`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      // 1.5·5^0.25 = 2.243 (median half), decoder 0.4·5^0.5 = 0.894; epoch 1 measured half of it.
+      expect(await page.textContent('dl')).toContain('encoder 2.243 / 1.122, decoder 0.894 / 0.447');
+      const snr = await page.$$eval('#epochs tbody tr', (trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td.snr')).map((td) => td.textContent)),
+      );
+      expect(snr).toEqual([
+        ['1.122 / 0.561', '0.447 / 0.224'],
+        ['2.243 / 1.122', '0.894 / 0.447'],
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('the report: the same table, slopes and charts', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     try {

@@ -8,12 +8,21 @@ import { escapeHtml as esc } from './format.js';
 /** @typedef {import('./api-types.js').TrialDetail} TrialDetail */
 
 /**
+ * Gradient SNR as "mean / median" over a part's parameters.
+ * @param {number | null} mean
+ * @param {number | null} median
+ */
+const snrText = (mean, median) => `${num(mean, 3)} / ${num(median, 3)}`;
+
+/**
  * @param {HTMLElement} app
  * @param {TrialDetail} detail
  */
 function draw(app, { trial: t, config, epochs: eps }) {
   // Names of the epoch figures (a trial whose config is missing still shows its numbers).
   const cfg = config ?? { k: t.k, validationK: 100, validationSize: 0 };
+  // Epochs that measured the gradient SNR (gradSnrEvery): two more columns.
+  const epochSnr = eps.some((e) => e.snrEncoderMean !== null || e.snrDecoderMean !== null);
   app.innerHTML = `<h1>Trial <code>${esc(t.id)}</code> ${statusBadge(t.status)}</h1>
 <p><a href="/sweeps/${encodeURIComponent(t.sweepId)}">sweep ${esc(t.sweepId)}</a></p>
 <dl class="kv">${[
@@ -32,6 +41,14 @@ function draw(app, { trial: t, config, epochs: eps }) {
     [trainLkLabel(trainingSamples(cfg)), num(eps.at(-1)?.trainIwae)],
     ...(cfg.validationSize > 0 ? [[validationLabel(cfg.validationK), num(eps.at(-1)?.validationBound)]] : []),
     ['training objective', num(t.trainBound ?? t.lastTrainBound)],
+    ...(t.snrEncoderMean === null && t.snrDecoderMean === null
+      ? []
+      : [
+          [
+            'gradient SNR after training (mean / median)',
+            `encoder ${snrText(t.snrEncoderMean, t.snrEncoderMedian)}, decoder ${snrText(t.snrDecoderMean, t.snrDecoderMedian)}`,
+          ],
+        ]),
     ['active units', t.activeUnitsPerLayer ? JSON.parse(t.activeUnitsPerLayer).join('+') : '–'],
     ['host', t.host],
     ['worker', t.workerId],
@@ -45,8 +62,8 @@ function draw(app, { trial: t, config, epochs: eps }) {
     .join('')}</dl>
 ${t.error ? `<h2>Error</h2><pre id="error">${esc(t.errorStack || t.error)}</pre>` : ''}
 <h2>Bounds per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
-<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(trainingSamples(cfg)))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th><th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
-${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainElbo, 3)}</td><td class="num">${num(e.trainIwae, 3)}</td><td class="num">${num(e.validationBound, 3)}</td><td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
+<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(trainingSamples(cfg)))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th>${epochSnr ? '<th class="num">encoder SNR mean / median</th><th class="num">decoder SNR mean / median</th>' : ''}<th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
+${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainElbo, 3)}</td><td class="num">${num(e.trainIwae, 3)}</td><td class="num">${num(e.validationBound, 3)}</td>${epochSnr ? `<td class="num snr">${snrText(e.snrEncoderMean, e.snrEncoderMedian)}</td><td class="num snr">${snrText(e.snrDecoderMean, e.snrDecoderMedian)}</td>` : ''}<td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
 </tbody></table>
 <h2>Config</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
   if (eps.length) {
