@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { closestName, IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
+import { Option } from 'commander';
 import { env } from './env.ts';
+
+/** The `--db` flag of every command that reads or writes the results DB. */
+export function dbOption(): Option {
+  return new Option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)');
+}
 
 export function dbPath(flag: string | undefined): string {
   return resolve(flag ?? env().IWAE_SWEEP_DB);

@@ -1,6 +1,6 @@
 import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '@iwae-sweep/cli';
 import type { Command } from 'commander';
-import { openExistingDb, withDb } from '../open-db.ts';
+import { dbOption, openExistingDb, withDb } from '../open-db.ts';
 import { controlSweep, type SweepAction } from '../sweep-control.ts';
 
 interface ControlFlags extends RedisFlags {
@@ -16,11 +16,7 @@ const DESCRIPTIONS: Record<SweepAction, string> = {
 export function registerControl(program: Command): void {
   for (const action of ['cancel', 'pause', 'resume'] as const) {
     addRedisFlags(
-      program
-        .command(action)
-        .description(DESCRIPTIONS[action])
-        .argument('<sweep>', 'sweep id')
-        .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)'),
+      program.command(action).description(DESCRIPTIONS[action]).argument('<sweep>', 'sweep id').addOption(dbOption()),
       false,
     ).action((sweepId: string, flags: ControlFlags) =>
       withDb(openExistingDb(flags.db, { write: true }), async (db) => {

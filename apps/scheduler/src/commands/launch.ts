@@ -6,7 +6,7 @@ import { dryRunText } from '../dry-run.ts';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
-import { dbPath } from '../open-db.ts';
+import { dbOption, dbPath } from '../open-db.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
 import { describeReuse, reuseRules } from '../reuse-trials.ts';
 import { checkSpecChange, specChange } from '../spec-change.ts';
@@ -84,7 +84,7 @@ export function registerLaunch(program: Command): void {
         .command('launch')
         .description("queue a sweep's trials in Redis for workers on any machine (re-launching never duplicates work)"),
     )
-      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .addOption(dbOption())
       .option('--follow', 'collect results here and show progress until the sweep ends')
       .option('--extend', 'the spec changed since this sweep was created: add its new trials to the sweep anyway')
       .option('--dry-run', 'list the trials this would add and their estimated cost, and stop (no Redis needed)')
@@ -97,7 +97,7 @@ export function registerLaunch(program: Command): void {
 
   addRedisFlags(
     addSpecArguments(program.command('add').description('add the new trials of an extended spec to a running sweep (same name)'))
-      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .addOption(dbOption())
       .option('--follow', 'collect results here and show progress until the sweep ends')
       .option('--resume-stopped', "continue trials that the spec's stopping rule stopped, from their checkpoint to the end")
       .option('--workers <n>', 'worker processes the cost estimate assumes', '1')

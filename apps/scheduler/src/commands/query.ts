@@ -2,7 +2,7 @@ import { parseDurationFlag } from '@iwae-sweep/cli';
 import { readOnlyQueryWithTimeout } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { OUTPUT_FORMATS, render } from '../format-table.ts';
-import { dbPath } from '../open-db.ts';
+import { dbOption, dbPath } from '../open-db.ts';
 import { parseFormat } from './results.ts';
 
 export function registerQuery(program: Command): void {
@@ -13,7 +13,7 @@ export function registerQuery(program: Command): void {
       '<sql>',
       'e.g. "select objective, k, learningRate, avg(testNll), count(*) from results group by 1, 2, 3" (views: results, results_epochs; see the README)',
     )
-    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .addOption(dbOption())
     .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table')
     .option('--timeout <duration>', 'stop the query after this long, e.g. 30s, 500ms, 2m', '30s')
     .action(async (text: string, flags: { db?: string; format: string; timeout: string }) => {

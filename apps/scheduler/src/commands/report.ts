@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IwaeSweepError } from '@iwae-sweep/core';
 import type { Command } from 'commander';
-import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
+import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { renderReport } from '../report/render-report.ts';
 import { buildReportData } from '../report/report-data.ts';
 
@@ -10,7 +10,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write a self-contained HTML report of a sweep: paper-style table, bound vs K with its 1/K fit, learning curves')
-    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .addOption(dbOption())
     .option('--sweep <id>', 'the sweep (default: the only, or most recent, one)')
     .option('--out <file>', 'output file', 'report.html')
     .action(async (flags: { db?: string; sweep?: string; out: string }) => {

@@ -3,7 +3,7 @@ import { ValidationError } from '@iwae-sweep/core';
 import { parseSort, parseWhere } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format-table.ts';
-import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
+import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { renderEpochs, renderResults } from '../results-columns.ts';
 import { parseGroupBy, renderGroups } from '../results-groups.ts';
 
@@ -31,7 +31,7 @@ export function registerResults(program: Command): void {
   program
     .command('results')
     .description('one row per trial with its test NLL, per-K bounds, train bound and active units')
-    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .addOption(dbOption())
     .option('--sweep <id>', 'only this sweep')
     .option(
       '--where <expr>',

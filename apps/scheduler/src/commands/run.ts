@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { dryRunText } from '../dry-run.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
-import { dbPath } from '../open-db.ts';
+import { dbOption, dbPath } from '../open-db.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
 import { formatSeconds } from '../progress.ts';
 import { renderResults } from '../results-columns.ts';
@@ -38,7 +38,7 @@ export function registerRun(program: Command): void {
       .command('run')
       .description('run a sweep on this machine (no Redis): a process pool writing to a SQLite results DB; run again to resume'),
   )
-    .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+    .addOption(dbOption())
     .option('--workers <n>', `trial processes in parallel (default: one per core, ${availableParallelism()} here)`)
     .option('--backend <name>', "compute backend: auto, wasm, cpu, tensorflow, tensorflow-gpu (default: the spec's, else auto)")
     .option('--artifacts <dir>', 'where checkpoints go (default: .iwae-sweep next to the DB)')

@@ -8,7 +8,7 @@ import { isLocalAddress, isLoopback, parseHost } from '../dashboard/allowed-host
 import { publicBindWithoutToken, startDashboard } from '../dashboard/dashboard-server.ts';
 import { resolveToken, TOKEN_MIN_LENGTH } from '../dashboard/token-rule.ts';
 import { env } from '../env.ts';
-import { dbPath } from '../open-db.ts';
+import { dbOption, dbPath } from '../open-db.ts';
 
 interface ServeFlags extends RedisFlags {
   db?: string;
@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
     program
       .command('serve')
       .description('the scheduler daemon: web dashboard over the results DB and, with Redis, the result collector')
-      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .addOption(dbOption())
       .option('--port <n>', 'dashboard port, 1-65535 (0: any free port)', '8080')
       .option('--host <address>', 'dashboard address; anything but loopback needs a token', '127.0.0.1')
       .option(

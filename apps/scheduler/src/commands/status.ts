@@ -2,7 +2,7 @@ import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '@iwae-swee
 import type { WorkerView } from '@iwae-sweep/queue';
 import type { Command } from 'commander';
 import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } from '../format-table.ts';
-import { openExistingDb, requireSweep, withDb } from '../open-db.ts';
+import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
 import { RunLock } from '../run-lock.ts';
 import { isInterrupted, sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
@@ -37,7 +37,7 @@ export function registerStatus(program: Command): void {
     program
       .command('status')
       .description("sweeps and their trials by status, with ETAs; --sweep lists one sweep's trials")
-      .option('--db <file>', 'results DB (default: $IWAE_SWEEP_DB or ./iwae.db)')
+      .addOption(dbOption())
       .option('--sweep <id>', 'one sweep: list its trials')
       .option('--format <format>', `output: ${OUTPUT_FORMATS.join(', ')}`, 'table'),
     false,

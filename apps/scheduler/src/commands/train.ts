@@ -2,8 +2,8 @@ import { parseBackendFlag, parseNumberFlag } from '@iwae-sweep/cli';
 import { estimatorLabel, type TrialResult, trialId, ValidationError } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
-import { addTrialFlags, type TrialFlagValues, trialConfigFromFlags } from '../flags.ts';
 import { formatSeconds, progressBar } from '../progress.ts';
+import { addTrialFlags, type TrialFlagValues, trialConfigFromFlags } from '../trial-flags.ts';
 import {
   epochBounds,
   essTooLow,
