@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ResultsDb } from '@iwae-sweep/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.ts';
@@ -170,6 +171,12 @@ describe('reusing finished identical trials across sweeps', () => {
     const table = await runCli(['results', '--sweep', 'copy', '--db', file]);
     expect(table.stdout).toMatch(/reusedFrom/);
     expect(table.stdout).toContain(`first/${first.id}`);
+    const html = tmp.file('copy.html');
+    const report = await runCli(['report', '--sweep', 'copy', '--db', file, '--out', html]);
+    expect(report.code, report.stderr).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toMatch(/<dt>reused<\/dt><dd>1 trials copied from finished identical trials of other sweeps/);
+    expect(text).toMatch(new RegExp(`<table id="reused">.*<code>${copy.id}</code>.*<code>first/${first.id}</code>`, 's'));
   }, 300_000);
 
   it('a later copy names the original, and a re-run reuses nothing twice', async () => {

@@ -5,7 +5,8 @@ import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } fr
 import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
 import { formatSeconds } from '../progress.ts';
 import { RunLock } from '../run-lock.ts';
-import { isInterrupted, sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
+import { deadRun, withShownStatus } from '../shown-status.ts';
+import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 import { trialLabel } from '../trial-label.ts';
 import { parseFormat } from './results.ts';
 
@@ -50,11 +51,7 @@ export function registerStatus(program: Command): void {
       const runners = new Map(sweeps.map((s) => [s.id, s.mode === 'local' ? RunLock.state(db.file, s.id) : undefined]));
       const statusOf = (s: (typeof sweeps)[number]) => sweepStatus(s, runners.get(s.id));
       /** A dead run's "running" trials are shown as interrupted (the DB is not written: this is a reader). */
-      const trialsShown = (sweepId: string) => {
-        const sweep = sweeps.find((s) => s.id === sweepId);
-        const dead = sweep !== undefined && isInterrupted(sweep, runners.get(sweepId));
-        return db.trialsOf(sweepId).map((t) => (dead && t.status === 'running' ? { ...t, status: 'interrupted' as const } : t));
-      };
+      const trialsShown = (sweepId: string) => withShownStatus(db.trialsOf(sweepId), deadRun(db, sweepId));
       type S = (typeof sweeps)[number];
       const columns: Column<S>[] = [
         { header: 'sweep', value: (s) => s.id },

@@ -1,5 +1,6 @@
 import type { ResultsDb, SweepSummary } from '@iwae-sweep/db';
 import { buildReportData } from '../report/report-data.ts';
+import { deadRun, withShownStatus } from '../shown-status.ts';
 import { sweepView } from './dashboard-data.ts';
 
 /**
@@ -21,8 +22,19 @@ export function sweepDetail(db: ResultsDb, s: SweepSummary, queues: boolean) {
   };
 }
 
+/**
+ * A trial's page: its row (status as shown: `interrupted` when its local run died), config,
+ * epochs, and the original it was copied from (`--reuse`).
+ */
 export function trialDetail(db: ResultsDb, trialId: string) {
-  const trial = db.getTrial(trialId);
-  if (!trial) return undefined;
-  return { trial, config: db.trialConfig(trial.id) ?? null, epochs: db.epochsOf(trial.id) };
+  const row = db.getTrial(trialId);
+  if (!row) return undefined;
+  const [trial] = withShownStatus([row], row.status === 'running' && deadRun(db, row.sweepId));
+  const original = row.reusedFrom ? db.getTrial(row.reusedFrom) : undefined;
+  return {
+    trial: trial ?? row,
+    config: db.trialConfig(row.id) ?? null,
+    epochs: db.epochsOf(row.id),
+    reusedFrom: row.reusedFrom ? { sweep: original?.sweepId ?? null, trial: row.reusedFrom } : null,
+  };
 }

@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { renderResults } from '../results-columns.ts';
+import { deadRun } from '../shown-status.ts';
 import { controlSweep } from '../sweep-control.ts';
 import type { AllowedHosts } from './allowed-hosts.ts';
 import { sweepDetail, trialDetail } from './api-payloads.ts';
@@ -75,6 +76,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       .filter((f) => f.endsWith('.js'))
       .map((f): [string, { type: string; body: string }] => [f, { type: 'text/javascript', body: asset(f) }]),
     ['dashboard.css', { type: 'text/css', body: asset('dashboard.css') }],
+    ['favicon.svg', { type: 'image/svg+xml', body: asset('favicon.svg') }],
     ['uplot.js', { type: 'text/javascript', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') }],
     ['uplot.css', { type: 'text/css', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') }],
   ]);
@@ -85,6 +87,11 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     return c.body(a.body, 200, { 'content-type': a.type });
   });
 
+  // Browsers ask for /favicon.ico whatever the page links: the same icon, so the console shows no 404.
+  app.get('/favicon.ico', (c) => {
+    c.header('cache-control', 'max-age=86400');
+    return c.body(assets.get('favicon.svg')?.body ?? '', 200, { 'content-type': 'image/svg+xml' });
+  });
   app.get('/', (c) => c.html(pageHtml('sweeps', { queues: Boolean(queues) })));
   app.get('/sweeps/:id', (c) => c.html(pageHtml('sweep', { queues: Boolean(queues) })));
   app.get('/trials/:id', (c) => c.html(pageHtml('trial', { queues: Boolean(queues) })));
@@ -144,6 +151,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     return streamSSE(c, async (stream) => {
       let since = Number(c.req.query('since') ?? Date.now());
       let epochSince = since;
+      let dead = deadRun(db, id);
       let open = true;
       stream.onAbort(() => {
         open = false;
@@ -151,6 +159,12 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       while (open) {
         const now = Date.now();
         const trials = changedTrials(db, id, since);
+        // A local run that dies writes nothing: its running trials turn "interrupted" for the page all the same.
+        const deadNow = deadRun(db, id);
+        if (deadNow !== dead) {
+          dead = deadNow;
+          trials.push(...trialPage(db, id, trialQuerySchema.parse({ status: 'running', limit: 1000 })).rows);
+        }
         const epochs = newEpochs(db, watch, epochSince);
         if (trials.length > 0) {
           since = Math.max(since, ...trials.map((t) => t.updatedAt));

@@ -4,13 +4,13 @@ import {
   parseWhere,
   RESULT_COLUMNS,
   type ResultColumn,
-  type ResultRow,
   type ResultsDb,
   type SweepSummary,
   TRIAL_STATUSES,
 } from '@iwae-sweep/db';
 import { z } from 'zod';
 import { RunLock } from '../run-lock.ts';
+import { deadRun, withShownStatus } from '../shown-status.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 
 /** A sweep as the sweeps page lists it; a local run's lock beside `dbFile` tells whether it died. */
@@ -42,8 +42,11 @@ export const trialQuerySchema = z.object({
 });
 export type TrialQuery = z.infer<typeof trialQuerySchema>;
 
-/** One page of a sweep's trials, filtered and sorted in SQL (fast for 10k+ trials). */
-export function trialPage(db: ResultsDb, sweepId: string, q: TrialQuery): { total: number; rows: ResultRow[] } {
+/**
+ * One page of a sweep's trials, filtered and sorted in SQL (fast for 10k+ trials); trials left
+ * `running` by a dead local run show as interrupted, as the sweep does.
+ */
+export function trialPage(db: ResultsDb, sweepId: string, q: TrialQuery) {
   const where: Condition[] = [];
   for (const f of ['status', 'objective', 'layers', 'k', 'latent'] as const) {
     const value = q[f];
@@ -51,17 +54,18 @@ export function trialPage(db: ResultsDb, sweepId: string, q: TrialQuery): { tota
   }
   if (q.where) where.push(...parseWhere([q.where]));
   const query = { sweepId, where, sort: [{ column: q.sort, descending: q.dir === 'desc' }], limit: q.limit, offset: q.offset };
-  return { total: db.countResults(query), rows: db.results(query) };
+  return { total: db.countResults(query), rows: withShownStatus(db.results(query), deadRun(db, sweepId)) };
 }
 
-/** Trials of a sweep changed since `since` (ms), for live updates. */
-export function changedTrials(db: ResultsDb, sweepId: string, since: number): ResultRow[] {
-  return db.results({
+/** Trials of a sweep changed since `since` (ms), for live updates (statuses as {@link trialPage} shows them). */
+export function changedTrials(db: ResultsDb, sweepId: string, since: number) {
+  const rows = db.results({
     sweepId,
     where: [{ column: 'updatedAt', op: '>', value: since }],
     sort: [{ column: 'updatedAt', descending: false }],
     limit: 500,
   });
+  return withShownStatus(rows, rows.length > 0 && deadRun(db, sweepId));
 }
 
 /** One epoch's figures for live learning curves (nulls: not recorded by that trial). */

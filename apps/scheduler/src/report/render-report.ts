@@ -166,6 +166,14 @@ export function renderReport(data: ReportData): string {
     ['backends', data.totals.backends.join(', ') || '–'],
     ['hosts', data.totals.hosts.join(', ') || '–'],
     ['code (git)', data.totals.gitShas.join(', ') || '–'],
+    ...(data.reusedCount
+      ? [
+          ['reused', `${data.reusedCount} trials copied from finished identical trials of other sweeps (see below)`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['report generated', new Date(data.generatedAt).toISOString()],
   ];
   const failed = data.failed.length
@@ -175,6 +183,16 @@ export function renderReport(data: ReportData): string {
             `<tr><td><code>${escapeHtml(f.trial)}</code></td><td>${escapeHtml(f.label)}</td><td><pre>${escapeHtml(f.error)}</pre></td></tr>`,
         )
         .join('\n')}</tbody></table>`
+    : '';
+  const reused = data.reused.length
+    ? `<h2>Reused trials</h2><p class="muted">Not trained in this sweep: each copies the result and epochs of a finished trial of another sweep with the same normalised config and seed, computed by the same code (<code>--reuse</code>). Runs are deterministic, so these are the numbers training would give; their timings, host and backend are the original's.</p><table id="reused"><thead><tr><th>trial</th><th>model</th><th>reused from</th></tr></thead><tbody>${data.reused
+        .map(
+          (r) =>
+            `<tr><td><code>${escapeHtml(r.trial)}</code></td><td>${escapeHtml(r.label)}</td><td><code>${escapeHtml(r.from)}</code></td></tr>`,
+        )
+        .join(
+          '\n',
+        )}</tbody></table>${data.reusedCount > data.reused.length ? `<p class="muted">and ${data.reusedCount - data.reused.length} more</p>` : ''}`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -214,6 +232,7 @@ ${curveCharts(data)
   .map((c) => `<div class="chart" id="${c.id}"></div>`)
   .join('\n')}
 ${rungSectionHtml(data.rungs)}
+${reused}
 ${failed}
 <script type="application/json" id="report-data">${jsonForScript({
     paperTable: data.paperTable,

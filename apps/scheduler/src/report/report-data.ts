@@ -56,6 +56,9 @@ export interface ReportData {
   estimators: EstimatorData;
   /** Early stopping (sweeps with a `stopping:` block): rungs, stopped trials, the rungs plot. */
   rungs: RungData | null;
+  /** Trials copied from finished identical trials of other sweeps (first 200), and how many in all. */
+  reused: { trial: string; label: string; from: string }[];
+  reusedCount: number;
   totals: { trainSeconds: number; evalSeconds: number; backends: string[]; gitShas: string[]; hosts: string[] };
 }
 
@@ -153,6 +156,34 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     label: `${f.objective} ${f.layers}L K=${f.k} z=${f.latent} s${f.seed}`,
     error: f.error ?? '',
   }));
+  // Trials whose result was copied from a finished identical trial of another sweep (`--reuse`).
+  const reused = (
+    db.sqlite
+      .prepare(
+        `select t.id as trial, t.objective, t.layers, t.k, t.latent, t.seed, o.sweep_id as fromSweep, t.reused_from as fromTrial
+           from trials t left join trials o on o.id = t.reused_from
+          where t.sweep_id = ? and t.reused_from is not null order by t.id limit 200`,
+      )
+      .all(sweepId) as {
+      trial: string;
+      objective: string;
+      layers: number;
+      k: number;
+      latent: number;
+      seed: number;
+      fromSweep: string | null;
+      fromTrial: string;
+    }[]
+  ).map((r) => ({
+    trial: r.trial,
+    label: `${r.objective} ${r.layers}L K=${r.k} z=${r.latent} s${r.seed}`,
+    from: `${r.fromSweep ?? '?'}/${r.fromTrial}`,
+  }));
+  const reusedCount = (
+    db.sqlite.prepare('select count(*) as n from trials where sweep_id = ? and reused_from is not null').get(sweepId) as {
+      n: number;
+    }
+  ).n;
   const runs = db.sweepRunInfo(sweepId);
 
   return {
@@ -168,6 +199,8 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     learningCurvesShown: learningCurves.length,
     learningCurvesTotal: byModel.size,
     failed,
+    reused,
+    reusedCount,
     estimators: buildEstimatorData(keys.values(), paperTable, db.trialSnrs(sweepId)),
     rungs: buildRungData(db, sweepId),
     totals: {

@@ -19,6 +19,11 @@ export function byId(id) {
 
 /** @param {number | null | undefined} ms */
 export const time = (ms) => (ms ? new Date(ms).toLocaleString() : '–');
+/**
+ * Date and time to the minute, for tables where a full timestamp would not fit.
+ * @param {number | null | undefined} ms
+ */
+export const shortTime = (ms) => (ms ? new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }) : '–');
 /** @param {number | null | undefined} s */
 export const dur = (s) => formatSeconds(s, '–');
 /** @param {string} s */

@@ -2,7 +2,7 @@
 // The sweeps page: every sweep with its counts, ETA and actions, and (distributed mode) the
 // workers, redrawn every 3 s.
 import { actionButtons, api, bindActions } from './api.js';
-import { dur, num, statusBadge, time } from './cells.js';
+import { dur, num, shortTime, statusBadge } from './cells.js';
 import { escapeHtml as esc } from './format.js';
 
 /** @typedef {import('./api-types.js').SweepView} SweepView */
@@ -13,8 +13,8 @@ const sweepRow = (
   s,
 ) => `<tr data-sweep="${esc(s.id)}"><td><a href="/sweeps/${encodeURIComponent(s.id)}">${esc(s.id)}</a><div class="muted">${esc(s.description || '')}</div></td>
 <td>${esc(s.mode)}</td><td>${statusBadge(s.status)}</td><td class="num">${esc(s.done)}/${esc(s.total)}</td><td class="num">${esc(s.running)}</td><td class="num">${esc(s.failed)}</td>
-<td class="num">${esc(s.queued)}</td><td class="num">${esc(s.cancelled)}</td><td>${s.status === 'running' ? dur(s.etaSeconds) : '–'}</td><td>${time(s.firstStartedAt)}</td>
-<td>${s.done + s.failed + s.cancelled === s.total && s.total > 0 ? time(s.lastFinishedAt) : '–'}</td><td>${actionButtons(s)}</td></tr>`;
+<td class="num">${esc(s.queued)}</td><td class="num">${esc(s.cancelled)}</td><td>${s.status === 'running' ? dur(s.etaSeconds) : '–'}</td><td>${shortTime(s.firstStartedAt)}</td>
+<td>${s.done + s.failed + s.cancelled === s.total && s.total > 0 ? shortTime(s.lastFinishedAt) : '–'}</td><td>${actionButtons(s)}</td></tr>`;
 
 /**
  * One row per worker from its heartbeats; throughput = trials finished per hour since it started.
@@ -40,9 +40,9 @@ export async function sweepsView(app) {
     /** @type {SweepView[]} */
     const sweeps = await api('/api/sweeps');
     app.innerHTML = `<h1>Sweeps</h1>
-<table id="sweeps"><thead><tr><th>sweep</th><th>mode</th><th>status</th><th class="num">done</th><th class="num">running</th><th class="num">failed</th><th class="num">queued</th><th class="num">cancelled</th><th>ETA</th><th>started</th><th>finished</th><th>actions</th></tr></thead><tbody>
+<div class="table-wrap"><table id="sweeps"><thead><tr><th>sweep</th><th>mode</th><th>status</th><th class="num">done</th><th class="num">running</th><th class="num">failed</th><th class="num">queued</th><th class="num">cancelled</th><th>ETA</th><th>started</th><th>finished</th><th>actions</th></tr></thead><tbody>
 ${sweeps.map(sweepRow).join('')}
-</tbody></table>${sweeps.length === 0 ? '<p class="muted">No sweeps yet: <code>pnpm iwae-sweep run examples/quick.yaml</code></p>' : ''}
+</tbody></table></div>${sweeps.length === 0 ? '<p class="muted">No sweeps yet: <code>pnpm iwae-sweep run examples/quick.yaml</code></p>' : ''}
 ${document.body.dataset.queues === 'true' ? workersTable(await api('/api/workers')) : ''}`;
     bindActions(app, undefined, draw);
   };

@@ -18,13 +18,18 @@ const snrText = (mean, median) => `${num(mean, 3)} / ${num(median, 3)}`;
  * @param {HTMLElement} app
  * @param {TrialDetail} detail
  */
-function draw(app, { trial: t, config, epochs: eps }) {
+function draw(app, { trial: t, config, epochs: eps, reusedFrom }) {
   // Names of the epoch figures (a trial whose config is missing still shows its numbers).
   const cfg = config ?? { k: t.k, validationK: 100, validationSize: 0 };
   // Epochs that measured the gradient SNR (gradSnrEvery): two more columns.
   const epochSnr = eps.some((e) => e.snrEncoderMean !== null || e.snrDecoderMean !== null);
   app.innerHTML = `<h1>Trial <code>${esc(t.id)}</code> ${statusBadge(t.status)}</h1>
 <p><a href="/sweeps/${encodeURIComponent(t.sweepId)}">sweep ${esc(t.sweepId)}</a></p>
+${
+  reusedFrom
+    ? `<p id="reused-from">reused from <a href="/trials/${encodeURIComponent(reusedFrom.trial)}">${esc(reusedFrom.sweep ?? '?')}/${esc(reusedFrom.trial)}</a> <span class="muted">— not trained in this sweep: a finished trial with the same config, seed and code computed these numbers (timings, host and backend are its own)</span></p>`
+    : ''
+}
 <dl class="kv">${[
     ['model', trialLabel(t)],
     ['phase', t.phase],
