@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './helpers/cleanups.ts';
 import { CLI, killTree, REPO, runCli, startCli, tempDir, WORKER_CLI, waitFor } from './helpers/cli.ts';
 import { SHARED_REDIS } from './helpers/deployment.ts';
 import { deletePrefix, uniquePrefix } from './helpers/sweep-fixture.ts';
@@ -9,14 +10,11 @@ import { deletePrefix, uniquePrefix } from './helpers/sweep-fixture.ts';
 const PROBE = ['--import', new URL('./fixtures/module-probe.mjs', import.meta.url).href];
 const DB_MODULES = /\/packages\/db\/|\/@iwae-sweep\/db\/|better-sqlite3|better_sqlite3|drizzle-orm/;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const onCleanup = cleanupAfterEach();
 
 function probeLog(label: string): { file: string; modules: () => string[] } {
   const tmp = tempDir(label);
-  cleanups.push(tmp.cleanup);
+  onCleanup(tmp.cleanup);
   const file = tmp.file('modules.log');
   return {
     file,
@@ -29,13 +27,14 @@ describe('the worker entry', () => {
     const prefix = uniquePrefix('worker-entry');
     const log = probeLog('worker-entry');
     const ckpt = tempDir('worker-entry-ckpt');
-    cleanups.push(ckpt.cleanup, () => deletePrefix(SHARED_REDIS, prefix));
+    onCleanup(ckpt.cleanup);
+    onCleanup(() => deletePrefix(SHARED_REDIS, prefix));
     const worker = startCli(['--redis', SHARED_REDIS, '--prefix', prefix, '--checkpoints', ckpt.dir], {
       bin: WORKER_CLI,
       nodeArgs: PROBE,
       env: { IWAE_TEST_MODULE_LOG: log.file },
     });
-    cleanups.push(() => killTree(worker));
+    onCleanup(() => killTree(worker));
     await waitFor(
       () => /waiting for trials/.test(worker.seen().stderr + worker.seen().stdout),
       60_000,

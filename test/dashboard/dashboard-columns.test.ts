@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
-import { startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { startCli, tempDir } from '../helpers/cli.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 import { writeLrSweep } from '../helpers/lr-sweep-fixture.ts';
 
 const tmp = tempDir('dashboard-columns');
@@ -14,11 +15,7 @@ beforeAll(async () => {
   writeLrSweep(db);
   browser = await launchChromium();
   serve = startCli(['serve', '--db', db, '--port', '0']);
-  let stderr = '';
-  serve.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  url = await waitFor(() => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+  url = await dashboardUrl(serve);
 });
 afterAll(async () => {
   await browser?.close();

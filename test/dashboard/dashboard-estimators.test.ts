@@ -5,7 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatorPlan, fixtureSlopeSe, writeEstimatorSweep } from '../../apps/scheduler/src/test-fixtures/estimator-sweep.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { startCli, tempDir } from '../helpers/cli.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 
 // The estimator fixture (K ∈ {1, 5, 50} × iwae, iwae-dreg, miwae M=5, exact SNR power laws) on the
 // dashboard's sweep page and in the HTML report, as Chromium shows them.
@@ -27,11 +28,7 @@ beforeAll(async () => {
   }
   browser = await launchChromium();
   serve = startCli(['serve', '--db', db, '--port', '0']);
-  let stderr = '';
-  serve.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  url = await waitFor(() => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1], 30_000, 'the dashboard URL');
+  url = await dashboardUrl(serve);
 });
 afterAll(async () => {
   await browser?.close();

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
 import { killTree, REPO, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 import { readTrials, trialStates } from '../helpers/sweep-fixture.ts';
 
 const ARTIFACTS = join(REPO, 'test-results');
@@ -27,17 +28,7 @@ let browser: Browser;
 async function serve(args: string[]): Promise<{ url: string; proc: ReturnType<typeof startCli> }> {
   const proc = startCli(['serve', '--db', db, '--port', '0', ...args]);
   procs.push(proc);
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const url = await waitFor(
-    () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
-    60_000,
-    'the dashboard URL',
-    100,
-    () => stderr,
-  );
+  const url = await dashboardUrl(proc);
   return { url, proc };
 }
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
 import { runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
 import { Cluster, waitUntil } from '../helpers/cluster.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 import { assertExactlyOnce, readTrials } from '../helpers/sweep-fixture.ts';
 import { makeServerCertificates } from '../helpers/tls-certs.ts';
 
@@ -46,17 +47,7 @@ describe('a cluster of separate hosts over TLS with a password and no shared dis
     const serve = startCli(['serve', '--db', c.db, '--port', '0'], { env: c.envVia() });
     const browser = await launchChromium();
     try {
-      let stderr = '';
-      serve.stderr?.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const url = await waitFor(
-        () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
-        30_000,
-        'the dashboard URL',
-        100,
-        () => stderr,
-      );
+      const url = await dashboardUrl(serve);
       const page = await browser.newPage();
       await page.goto(`${url}/`);
       await page.waitForSelector('#workers tr[data-worker="host-2"]', { timeout: 30_000 });

@@ -1,6 +1,7 @@
 import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanups.ts';
 import { childrenOf, killTree, runCli, startCli, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { testDeployment } from '../helpers/deployment.ts';
 import { freePort, OwnRedis } from '../helpers/redis-server.ts';
@@ -14,13 +15,9 @@ grid:
   objective: [iwae]
 `;
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const onCleanup = cleanupAfterEach();
 
-const setup = (label: string) => testDeployment(label, SPEC, (fn) => cleanups.push(fn));
+const setup = (label: string) => testDeployment(label, SPEC, onCleanup);
 
 /** The trial job in Redis: its state and the attempts BullMQ counted (a failed attempt counts one). */
 async function trialJob(prefix: string, trialId: string) {
@@ -117,7 +114,7 @@ describe('bad input and bad connections', () => {
   it('a malformed job payload fails at once without retries, and the worker carries on', async () => {
     const s = setup('malformed');
     const q = new Queue(QUEUE_NAMES.trials, { connection: { host: '127.0.0.1', port: 6379 }, prefix: s.prefix });
-    cleanups.push(() => q.close());
+    onCleanup(() => q.close());
     await q.add('trial', { sweepId: 'x', trialId: 'not-a-trial-id', config: { k: 'many' } }, { jobId: 'bad1', attempts: 3 });
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     const failed = await waitFor(
@@ -137,7 +134,7 @@ describe('bad input and bad connections', () => {
 
   it('a wrong password: the worker says so and exits 78 (no crash loop under systemd)', async () => {
     const redis = await OwnRedis.start({ password: 'right-password' });
-    cleanups.push(() => redis.stop());
+    onCleanup(() => redis.stop());
     const out = await runCli(['worker', '--redis', `redis://:wrong-password@127.0.0.1:${redis.port}`]);
     expect(out.code).toBe(78);
     expect(out.stderr).toMatch(/cannot use Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: authentication failed/);
@@ -148,7 +145,7 @@ describe('bad input and bad connections', () => {
     const port = await freePort();
     const s = setup('unreachable');
     const w = startCli(['worker', '--redis', `redis://127.0.0.1:${port}`, '--prefix', s.prefix]);
-    cleanups.push(() => killTree(w));
+    onCleanup(() => killTree(w));
     let stderr = '';
     w.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -159,7 +156,7 @@ describe('bad input and bad connections', () => {
     const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    cleanups.push(() => {
+    onCleanup(() => {
       server.kill('SIGKILL');
     });
     await waitFor(() => /waiting for trials/.test(stderr), 60_000, 'the worker to start once Redis is up');

@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rungDecisionKey } from '@iwae-sweep/queue';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanups.ts';
 import { runCli, waitFor } from '../helpers/cli.ts';
 import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
 import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
@@ -13,11 +14,7 @@ base: { objective: iwae, k: 3, trainSize: 1000, testSize: 20, batchSize: 50, epo
 grid: { learningRate: ${learningRates} }
 `;
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const onCleanup = cleanupAfterEach();
 
 const rungsOf = (db: string) => {
   try {
@@ -29,7 +26,7 @@ const rungsOf = (db: string) => {
 
 describe('early stopping across machines', () => {
   it("the collector's stop decision reaches a trial running on another worker at its rung; it stops there, checkpoint kept", async () => {
-    const s = testDeployment('es', spec('[0.003]'), (fn) => cleanups.push(fn));
+    const s = testDeployment('es', spec('[0.003]'), onCleanup);
     // The learner first, alone: it records the first rung result on worker A.
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db, '--no-dashboard']);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import type { TrialEventRecord } from '@iwae-sweep/core';
 import { SweepQueues } from '@iwae-sweep/queue';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanups.ts';
 import { alive, runCli, waitFor } from '../helpers/cli.ts';
 import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
 import { OwnRedis } from '../helpers/redis-server.ts';
@@ -16,13 +17,9 @@ grid:
   objective: [iwae]
 `;
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const onCleanup = cleanupAfterEach();
 
-const setup = (label: string, url = SHARED_REDIS) => testDeployment(label, SPEC, (fn) => cleanups.push(fn), url);
+const setup = (label: string, url = SHARED_REDIS) => testDeployment(label, SPEC, onCleanup, url);
 
 const oneTrial = (db: string) => readTrials(db, 'faults')[0];
 const seen = (db: string) => () => {
@@ -91,7 +88,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     c1.kill('SIGKILL');
     await c1.output;
     const queues = await SweepQueues.open({ url: SHARED_REDIS, prefix: s.prefix });
-    cleanups.push(() => queues.close());
+    onCleanup(() => queues.close());
     const trialId = oneTrial(s.db)?.id as string;
     // The trial finishes while no collector runs: its events wait in Redis.
     await waitFor(
@@ -132,7 +129,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
 
   it('Redis (with AOF) killed and restarted mid-sweep: workers and collector reconnect, nothing is lost', async () => {
     const redis = await OwnRedis.start({ aof: true });
-    cleanups.push(() => redis.stop());
+    onCleanup(() => redis.stop());
     const s = setup('kill-redis', redis.url);
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db, '--no-dashboard']);

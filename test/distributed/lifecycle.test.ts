@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '../helpers/cleanups.ts';
 import { childrenOf, killTree, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { type Deployment, testDeployment } from '../helpers/deployment.ts';
 import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
@@ -14,18 +15,14 @@ grid:
   objective: [iwae]
 `;
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const onCleanup = cleanupAfterEach();
 
-const setup = (label: string) => testDeployment(label, SPEC, (fn) => cleanups.push(fn));
+const setup = (label: string) => testDeployment(label, SPEC, onCleanup);
 
 /** The deployment's trials queue, closed at cleanup. */
 function trialsQueue(s: Deployment): Queue {
   const q = new Queue(QUEUE_NAMES.trials, { connection: { host: '127.0.0.1', port: 6379 }, prefix: s.prefix });
-  cleanups.push(() => q.close());
+  onCleanup(() => q.close());
   return q;
 }
 
@@ -75,7 +72,7 @@ describe('the life of a distributed sweep', () => {
     const start = (label: string) => {
       const cwd = tempDir(`${label}-cwd`);
       const p = startCli(['worker', '--checkpoints', 'redis'], { cwd: cwd.dir, env: s.env });
-      cleanups.push(async () => {
+      onCleanup(async () => {
         await killTree(p);
         cwd.cleanup();
       });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, killTree, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 import { allTrials, assertExactlyOnce, deletePrefix, trialStates, uniquePrefix, withDb } from '../helpers/sweep-fixture.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
@@ -82,15 +83,7 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
 
     const dash = startCli(['serve', '--db', db, '--port', '0'], { env });
     procs.push(dash);
-    let stderr = '';
-    dash.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const url = await waitFor(
-      () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
-      30_000,
-      'the dashboard URL',
-    );
+    const url = await dashboardUrl(dash);
     const board = await fetch(`${url}/queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toMatch(/<div id="root">/);

@@ -1,5 +1,5 @@
-import { expandSweep, type PlannedTrial, sweepSpecFromObject, type TrialResult } from '@iwae-sweep/core';
-import { ResultsDb } from '@iwae-sweep/db';
+import { expandSweep, type PlannedTrial, sweepSpecFromObject } from '@iwae-sweep/core';
+import { fixtureResult, writeSweep } from '@iwae-sweep/db/test-fixtures';
 
 /**
  * A finished learning-rate search written straight to a results DB (real SQLite file): 2 rates ×
@@ -17,42 +17,18 @@ export const lrPlan = expandSweep(
 export const lrNll = (t: PlannedTrial) =>
   (t.config.learningRate === 0.001 ? 90 : 110) + (t.config.objective === 'iwae' ? 0 : 4) + 2 * t.config.seed;
 
-function result(t: PlannedTrial): TrialResult {
-  const nll = lrNll(t);
-  return {
-    testNll: nll,
-    testBound: -nll,
-    evalK: 10,
-    testBoundsByK: { '1': -nll - 3, '5': -nll - 1 },
-    trainBound: -nll - 2,
-    activeUnits: 7,
-    activeUnitsPerLayer: [7],
-    epochs: [1, 2].map((epoch) => ({
-      epoch,
-      trainBound: -nll - 5 + epoch,
-      seconds: 1,
-      examplesPerSecond: 100,
-      learningRate: t.config.learningRate,
-    })),
-    examplesPerSecond: 100,
-    trainSeconds: 2,
-    evalSeconds: 1,
-    backend: 'wasm',
-    gradient: 'fast',
-    seed: t.config.seed,
-    resumedFromEpoch: 0,
-    config: t.config,
-  };
-}
-
-/** Writes the finished search to `file`. */
+/** Writes the finished search to `file`; each epoch's train bound climbs by one nat. */
 export function writeLrSweep(file: string): void {
-  const db = ResultsDb.open(file);
-  try {
-    db.saveSweep({ id: lrPlan.sweepId, spec: lrPlan.spec, mode: 'local' });
-    db.addTrials(lrPlan.sweepId, lrPlan.trials);
-    for (const t of lrPlan.trials) db.recordResult(t.id, result(t));
-  } finally {
-    db.close();
-  }
+  writeSweep(file, lrPlan, {
+    resultOf: (t) =>
+      fixtureResult(t, lrNll(t), {
+        epochs: [1, 2].map((epoch) => ({
+          epoch,
+          trainBound: -lrNll(t) - 5 + epoch,
+          seconds: 1,
+          examplesPerSecond: 100,
+          learningRate: t.config.learningRate,
+        })),
+      }),
+  });
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { type startCli, waitFor } from '../helpers/cli.ts';
+import type { startCli } from '../helpers/cli.ts';
+import { dashboardUrl } from '../helpers/dashboard-url.ts';
 
 export interface Served {
   url: string;
@@ -14,17 +15,7 @@ export interface Served {
 /** Starts `serve` with these arguments and waits for the dashboard URL it prints. */
 export async function startServe(start: (args: string[]) => ReturnType<typeof startCli>, args: string[]): Promise<Served> {
   const proc = start(['serve', '--port', '0', ...args]);
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const url = await waitFor(
-    () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(stderr)?.[1],
-    60_000,
-    'the dashboard URL',
-    100,
-    () => stderr,
-  );
+  const url = await dashboardUrl(proc);
   return { url, port: Number(new URL(url).port), proc };
 }
 

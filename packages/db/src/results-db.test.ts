@@ -8,6 +8,7 @@ import { ReadOnlyQueryError, UnknownEntityError } from './errors.ts';
 import { parseSort, parseWhere } from './filters.ts';
 import { readOnlyQuery } from './read-only-query.ts';
 import { ResultsDb } from './results-db.ts';
+import { fillSweep, fixtureResult } from './test-fixtures.ts';
 
 let dir: string;
 let file: string;
@@ -25,35 +26,14 @@ const plan = expandSweep(
 function resultFor(trialIndex: number, nll: number): TrialResult {
   const t = plan.trials[trialIndex];
   if (!t) throw new Error('no trial');
-  return {
-    testNll: nll,
-    testBound: -nll,
-    evalK: 10,
-    testBoundsByK: { '1': -nll - 3, '5': -nll - 1 },
-    trainBound: -nll - 2,
-    activeUnits: 7,
-    activeUnitsPerLayer: [7],
-    epochs: [
-      { epoch: 1, trainBound: -200, seconds: 1, examplesPerSecond: 100, learningRate: 0.001 },
-      { epoch: 2, trainBound: -nll - 2, seconds: 1, examplesPerSecond: 100, learningRate: 0.001 },
-    ],
-    examplesPerSecond: 100,
-    trainSeconds: 2,
-    evalSeconds: 1,
-    backend: 'wasm',
-    gradient: 'fast',
-    seed: t.config.seed,
-    resumedFromEpoch: 0,
-    config: t.config,
-  };
+  return fixtureResult(t, nll);
 }
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'iwae-db-'));
   file = join(dir, 'sub', 'iwae.db');
   db = ResultsDb.open(file);
-  db.saveSweep({ id: plan.sweepId, spec: plan.spec, mode: 'local', description: 'test' });
-  db.addTrials(plan.sweepId, plan.trials);
+  fillSweep(db, plan, { description: 'test' });
 });
 afterEach(() => {
   db.close();

@@ -3,13 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configGroupId, expandSweep, type PlannedTrial, sweepSpecFromObject, type TrialResult, trialId } from '@iwae-sweep/core';
+import { configGroupId, expandSweep, type PlannedTrial, sweepSpecFromObject, trialId } from '@iwae-sweep/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFIG_COLUMNS } from './config-columns.ts';
 import { parseSort, parseWhere } from './filters.ts';
 import { readOnlyQuery } from './read-only-query.ts';
 import { ResultsDb } from './results-db.ts';
+import { fillSweep, fixtureResult } from './test-fixtures.ts';
 
 // Two learning rates × 2 seeds, everything else equal: two config groups of two seeds each.
 const plan = expandSweep(
@@ -20,30 +21,6 @@ const plan = expandSweep(
     seeds: 2,
   }),
 );
-
-function result(t: PlannedTrial, nll: number): TrialResult {
-  return {
-    testNll: nll,
-    testBound: -nll,
-    evalK: 10,
-    testBoundsByK: { '1': -nll - 3, '5': -nll - 1 },
-    trainBound: -nll - 2,
-    activeUnits: 7,
-    activeUnitsPerLayer: [7],
-    epochs: [
-      { epoch: 1, trainBound: -200, seconds: 1, examplesPerSecond: 100, learningRate: t.config.learningRate },
-      { epoch: 2, trainBound: -nll - 2, seconds: 1, examplesPerSecond: 100, learningRate: t.config.learningRate },
-    ],
-    examplesPerSecond: 100,
-    trainSeconds: 2,
-    evalSeconds: 1,
-    backend: 'wasm',
-    gradient: 'fast',
-    seed: t.config.seed,
-    resumedFromEpoch: 0,
-    config: t.config,
-  };
-}
 
 /** NLL by learning rate and seed: the two rates differ by 20 nats, seeds by 2. */
 const nllOf = (t: PlannedTrial) => (t.config.learningRate === 0.001 ? 90 : 110) + 2 * t.config.seed;
@@ -58,9 +35,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function filled(): ResultsDb {
   const db = ResultsDb.open(file);
-  db.saveSweep({ id: plan.sweepId, spec: plan.spec, mode: 'local' });
-  db.addTrials(plan.sweepId, plan.trials);
-  for (const t of plan.trials) db.recordResult(t.id, result(t, nllOf(t)));
+  fillSweep(db, plan, { resultOf: (t) => fixtureResult(t, nllOf(t)) });
   return db;
 }
 
@@ -214,7 +189,7 @@ describe('trials renamed by the config normalisation', () => {
         return { id: trialId('k1', config), config, flops: t.flops };
       });
       db.addTrials('k1', old);
-      db.recordResult(old[1]?.id as string, result(old[1] as PlannedTrial, 100));
+      db.recordResult(old[1]?.id as string, fixtureResult(old[1] as PlannedTrial, 100));
       const planIds = new Set(k1.trials.map((t) => t.id));
       expect(db.retireRenamedTrials('k1', planIds)).toBe(1);
       const first = db.getTrial(old[0]?.id as string);

@@ -6,7 +6,7 @@ import {
   sweepSpecFromObject,
   type TrialResult,
 } from '@iwae-sweep/core';
-import { ResultsDb } from '@iwae-sweep/db';
+import { fixtureResult, writeSweep } from '@iwae-sweep/db/test-fixtures';
 
 /**
  * A finished estimator sweep with known numbers, written straight to a results DB (a real SQLite
@@ -73,40 +73,17 @@ function result(t: PlannedTrial): TrialResult {
     learningRate: 1e-3,
     gradientSnr: fixtureSnr(t, epoch === 2 ? 1 : 0.5),
   }));
-  return {
-    testNll: nll,
-    testBound: -nll,
-    evalK: 10,
+  return fixtureResult(t, nll, {
     testBoundsByK: {},
     trainBound: -nll - 1,
     activeUnits: 10 + 2 * t.config.seed,
     activeUnitsPerLayer: [10 + 2 * t.config.seed],
     epochs,
     gradientSnr: fixtureSnr(t),
-    examplesPerSecond: 100,
-    trainSeconds: 2,
-    evalSeconds: 1,
-    backend: 'wasm',
-    gradient: 'fast',
-    seed: t.config.seed,
-    resumedFromEpoch: 0,
-    config: t.config,
-  };
+  });
 }
 
 /** Writes the finished sweep to `file`. */
 export function writeEstimatorSweep(file: string): void {
-  const db = ResultsDb.open(file);
-  try {
-    db.saveSweep({
-      id: estimatorPlan.sweepId,
-      description: 'estimators <b>fixture</b>',
-      spec: estimatorPlan.spec,
-      mode: 'local',
-    });
-    db.addTrials(estimatorPlan.sweepId, estimatorPlan.trials);
-    for (const t of estimatorPlan.trials) db.recordResult(t.id, result(t));
-  } finally {
-    db.close();
-  }
+  writeSweep(file, estimatorPlan, { description: 'estimators <b>fixture</b>', resultOf: result });
 }
