@@ -20,6 +20,7 @@ import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from
 import { metricsRegistry } from './metrics.ts';
 import { pageHtml } from './page.ts';
 import { refuse, requestGuard } from './request-guard.ts';
+import { rungsPayload } from './rung-payload.ts';
 import { securityHeaders } from './security-headers.ts';
 import { tokenAuth } from './token-auth.ts';
 
@@ -104,6 +105,11 @@ export function dashboardApp(opts: DashboardOptions): Hono {
     const [s] = db.sweepSummaries(id);
     if (!s) return c.json({ error: `no sweep "${id}"` }, 404);
     return c.json(sweepDetail(db, s, Boolean(queues)));
+  });
+  app.get('/api/sweeps/:id/rungs', (c) => {
+    const id = c.req.param('id');
+    if (!db.sweepSummaries(id)[0]) return c.json({ error: `no sweep "${id}"` }, 404);
+    return c.json(rungsPayload(db, id));
   });
   app.get('/api/sweeps/:id/trials', (c) => {
     const q = trialQuerySchema.safeParse(c.req.query());

@@ -9,7 +9,7 @@ export function pageHtml(kind: string, opts: { queues: boolean }): string {
 </head><body data-page="${escapeHtml(kind)}" data-queues="${opts.queues ? 'true' : 'false'}">
 <header><a href="/" class="brand">iwae-sweep</a><nav><a href="/">sweeps</a>${opts.queues ? '<a href="/queues">queues</a>' : ''}<a href="/metrics">metrics</a></nav></header>
 <main id="app"><p class="muted">loading…</p></main>
-<script src="/assets/uplot.js"></script><script src="/assets/charts.js"></script><script src="/assets/snr-chart.js"></script><script type="module" src="/assets/dashboard.js"></script>
+<script src="/assets/uplot.js"></script><script src="/assets/charts.js"></script><script src="/assets/snr-chart.js"></script><script src="/assets/rung-chart.js"></script><script type="module" src="/assets/dashboard.js"></script>
 </body></html>
 `;
 }

@@ -6,6 +6,7 @@ import { byId, dur, statusBadge } from './cells.js';
 import { drawEstimators } from './estimator-view.js';
 import { escapeHtml as esc } from './format.js';
 import { learningCurves } from './learning-curves.js';
+import { rungView } from './rung-view.js';
 import { drawSweepCharts } from './sweep-charts.js';
 import { trialTable, trialTableHtml } from './trial-table.js';
 
@@ -27,6 +28,7 @@ function drawCards(id, s) {
     ['queued', s.queued],
     ['failed', s.failed],
     ['cancelled', s.cancelled],
+    ...(s.stopped ? [['stopped', s.stopped]] : []),
     ['epochs', `${s.epochsDone}/${s.epochsTotal}`],
     ['ETA', s.status === 'running' ? dur(s.etaSeconds) : '–'],
   ]
@@ -57,6 +59,7 @@ export async function sweepView(app, id) {
 ${trialTableHtml(data.configColumns)}
 <h2>Learning curves <span class="muted small">(click rows to choose trials)</span></h2>
 <div class="chart" id="chart-curves" data-points="0"></div>
+<section id="rungs" hidden></section>
 <h2>Test bound against K</h2>
 <div class="chart" id="chart-nll"></div><div class="chart" id="chart-bound"></div>
 <h2>Paper-style table</h2><div id="paper"></div>
@@ -70,6 +73,7 @@ ${trialTableHtml(data.configColumns)}
   const rows = new Map();
   let since = Date.now();
   const curves = learningCurves({ el: byId('chart-curves'), selected, rows });
+  const rungs = rungView({ el: byId('rungs'), sweepId: id });
   /** @type {EventSource | undefined} */
   let source;
   // The stream watches the selected trials' epochs, so it is reopened when the selection changes.
@@ -82,6 +86,7 @@ ${trialTableHtml(data.configColumns)}
         since = Math.max(since, t.updatedAt);
         table.upsert(t);
       }
+      rungs.changed();
     });
     source.addEventListener('summary', (ev) => drawCards(id, JSON.parse(ev.data)));
     source.addEventListener('epochs', (ev) => curves.add(/** @type {LiveEpoch[]} */ (JSON.parse(ev.data))));
@@ -99,6 +104,7 @@ ${trialTableHtml(data.configColumns)}
   });
 
   await table.load();
+  await rungs.load();
   drawSweepCharts(data);
   drawEstimators(data);
   document.body.dataset.ready = 'true';
