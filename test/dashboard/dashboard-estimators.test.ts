@@ -101,6 +101,19 @@ describe('the estimator views in Chromium', () => {
       const ks = await page.$$eval('#trials tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[4]?.textContent));
       expect(ks).toContain('M=5 × K=50');
       expect(ks).toContain('50');
+      // The objective filter offers the sweep's objectives, and filters on them.
+      const options = await page.$$eval('#filters select[name="objective"] option', (os) => os.map((o) => o.textContent));
+      expect(options).toEqual(['any', 'iwae', 'iwae-dreg', 'miwae', 'vae']);
+      await page.selectOption('#filters select[name="objective"]', 'miwae');
+      await page.waitForFunction(
+        () =>
+          Array.from(document.querySelectorAll('#trials tbody tr')).every(
+            (tr) => tr.querySelectorAll('td')[2]?.textContent === 'miwae',
+          ),
+        undefined,
+        { timeout: 10_000 },
+      );
+      expect(await page.$$eval('#trials tbody tr', (trs) => trs.length)).toBe(6);
       // The description is text, not markup.
       expect(await page.$$eval('b', (b) => b.map((x) => x.textContent))).not.toContain('fixture');
       expect(errors).toEqual([]);

@@ -1,7 +1,7 @@
 import type { PaperTableRow, TrialSnrRow } from '@iwae-sweep/db';
 import { estimatorName } from '../web/estimator-labels.js';
 import { fitLogLog, type LogLogFit } from './log-log-fit.ts';
-import type { ModelKey } from './report-data.ts';
+import type { ModelKey } from './model-keys.ts';
 
 /** The four per-trial SNR summaries: mean and median over the encoder's and the decoder's parameters. */
 const SNR_FIELDS = ['encoderMean', 'encoderMedian', 'decoderMean', 'decoderMedian'] as const;
@@ -55,6 +55,8 @@ export interface SnrSeries {
 export interface EstimatorData {
   /** Whether the sweep compares estimators: more than one objective, or any beyond vae and iwae. */
   shown: boolean;
+  /** The objectives of the sweep's trials (the dashboard's objective filter offers these). */
+  objectives: string[];
   rows: EstimatorRow[];
   snr: SnrSeries[];
 }
@@ -164,5 +166,5 @@ export function buildEstimatorData(
       encoder: snrPart(s.trials, 'encoder'),
       decoder: snrPart(s.trials, 'decoder'),
     }));
-  return { shown, rows, snr };
+  return { shown, objectives: [...objectives].sort(), rows, snr };
 }

@@ -56,7 +56,7 @@ export async function sweepView(app, id) {
 <div id="actions"></div>
 <p><a href="${base}/export.csv">export CSV</a> · <a href="${base}/export.json">export JSON</a></p>
 <h2>Trials</h2>
-${trialTableHtml(data.configColumns)}
+${trialTableHtml(data.configColumns, data.estimators.objectives)}
 <h2>Learning curves <span class="muted small">(click rows to choose trials)</span></h2>
 <div class="chart" id="chart-curves" data-points="0"></div>
 <section id="rungs" hidden></section>

@@ -12,8 +12,11 @@ import { escapeHtml as esc } from './format.js';
 /** Filters, sort and page, as the server's trial query reads them. */
 const DEFAULT_QUERY = { sort: 'testNll', dir: 'asc', limit: 200, offset: 0 };
 
-/** @param {string[]} configColumns */
-export function trialTableHtml(configColumns) {
+/**
+ * @param {string[]} configColumns
+ * @param {string[]} objectives the sweep's objectives, for the filter
+ */
+export function trialTableHtml(configColumns, objectives) {
   const columns = [
     'trial',
     'status',
@@ -31,7 +34,7 @@ export function trialTableHtml(configColumns) {
   ];
   return `<div class="filters" id="filters">
   <label>status <select name="status"><option value="">any</option>${['queued', 'running', 'done', 'failed', 'cancelled'].map((s) => `<option>${s}</option>`).join('')}</select></label>
-  <label>objective <select name="objective"><option value="">any</option><option>vae</option><option>iwae</option></select></label>
+  <label>objective <select name="objective"><option value="">any</option>${objectives.map((o) => `<option>${esc(o)}</option>`).join('')}</select></label>
   <label>layers <select name="layers"><option value="">any</option><option>1</option><option>2</option></select></label>
   <label>k <input name="k" type="number" min="1"></label>
   <label>latent <input name="latent" type="number" min="1"></label>
