@@ -15,6 +15,13 @@ if [[ -z "${npm_config_nodedir:-}" && -f /usr/include/node/node.h ]]; then
   export npm_config_nodedir=/usr
 fi
 
+# Quiet when everything is installed already (pnpm keeps a copy of the lockfile it installed),
+# so that the demo's own output comes first; a first install says what takes minutes.
+installing=""
+if ! cmp -s node_modules/.pnpm/lock.yaml pnpm-lock.yaml 2>/dev/null; then
+  installing=1
+  echo "setup: installing the workspace's dependencies (a few minutes the first time)" >&2
+fi
 # The optional native TensorFlow packages try to download libtensorflow and fail where that
 # host is unreachable; pnpm skips them and carries on. Their noise is not an error, so the log
 # is shown in full only when the install itself fails.
@@ -25,4 +32,4 @@ if ! pnpm install --frozen-lockfile --reporter=append-only >"$log" 2>&1; then
   echo "setup: pnpm install failed" >&2
   exit 1
 fi
-grep -v -E '@tensorflow/tfjs-node(-gpu)?' "$log" | tail -n 3 >&2 || true
+if [[ -n "$installing" ]]; then echo "setup: dependencies installed" >&2; fi
