@@ -1,12 +1,12 @@
 /**
- * `pnpm chaos [--seed N] [--trials N] [--workers N] [--faults N] [--minutes N] [--lock-ms N] [--train-size N]`: a
+ * `pnpm chaos [--seed N] [--trials N] [--workers N] [--faults N] [--minutes N] [--lock-ms N] [--train-size N] [--kinds a,b]`: a
  * real sweep on a TLS + password cluster of separate hosts while random faults are injected
  * (SIGKILL of workers, trial processes and the collector, frozen hosts, partitions, slow links,
  * Redis restarts, CLIENT KILL, failing checkpoint writes), then the invariants. Exit 1 if any
  * invariant is violated.
  */
 import { parseArgs } from 'node:util';
-import { formatChaosReport, runChaos } from '../test/helpers/chaos.ts';
+import { FAULT_KINDS, type FaultKind, formatChaosReport, runChaos } from '../test/helpers/chaos.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '15' },
     'lock-ms': { type: 'string', default: '3000' },
     'train-size': { type: 'string', default: '400' },
+    kinds: { type: 'string', default: FAULT_KINDS.join(',') },
   },
 });
 const int = (name: keyof typeof values, min: number): number => {
@@ -27,7 +28,16 @@ const int = (name: keyof typeof values, min: number): number => {
   }
   return v;
 };
+const kinds = (values.kinds ?? '').split(',').filter((k) => k !== '');
+const unknown = kinds.find((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+if (unknown !== undefined || kinds.length === 0) {
+  process.stderr.write(
+    `error: --kinds ${values.kinds}: expected fault kinds separated by commas, of ${FAULT_KINDS.join(', ')}\n`,
+  );
+  process.exit(2);
+}
 const report = await runChaos({
+  kinds: kinds as FaultKind[],
   seed: int('seed', 0),
   trials: int('trials', 1),
   workers: int('workers', 1),

@@ -19,6 +19,8 @@ export interface ChaosOptions {
   lockMs?: number;
   /** Training images per trial (default 400): longer trials leave room for more faults. */
   trainSize?: number;
+  /** Only these faults (default: every kind), to aim at one failure mode. */
+  kinds?: readonly FaultKind[];
   log?: (line: string) => void;
 }
 
@@ -49,6 +51,8 @@ export interface ChaosReport {
   done: number;
   seconds: number;
   invariants: Invariant[];
+  /** Attempts the safety nets ended: trials silent past the stall timeout, Redis commands timed out. */
+  recovered: { stalledTrialsEnded: number; commandTimeouts: number };
   ok: boolean;
 }
 
@@ -114,6 +118,7 @@ class FaultInjector {
     private readonly rng: Rng,
     private readonly lockMs: number,
     private readonly log: (line: string) => void,
+    private readonly kinds: readonly FaultKind[] = FAULT_KINDS,
   ) {}
 
   private pick<T>(xs: readonly T[]): T {
@@ -122,7 +127,7 @@ class FaultInjector {
 
   /** Injects one fault and waits until it is over (the cluster is whole again). */
   async inject(): Promise<FaultKind | undefined> {
-    const kind = this.pick(FAULT_KINDS);
+    const kind = this.pick(this.kinds);
     const c = this.c;
     const host = this.pick(c.workers);
     const outage = Math.round(this.lockMs * (1.5 + this.rng.nextFloat()));
@@ -199,10 +204,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const deadline = started + opts.minutes * 60_000;
   const rng = Rng.fromSeed(opts.seed, 'chaos');
   const spec = chaosSpec(opts.trials, opts.trainSize);
-  const c = await Cluster.start({ label: 'chaos', spec, workers: opts.workers, lockMs });
+  // A trial silent for 30 s is ended and retried (its epochs take seconds here).
+  const c = await Cluster.start({ label: 'chaos', spec, workers: opts.workers, lockMs, stallMs: 30_000 });
   const invariants: Invariant[] = [];
   const check = (name: string, held: boolean, detail: string) => invariants.push({ name, held, detail });
-  const injector = new FaultInjector(c, rng, lockMs, log);
+  const injector = new FaultInjector(c, rng, lockMs, log, opts.kinds);
   let faultsTotal = 0;
   try {
     const launched = await c.cli(['launch', c.spec, '--db', c.db]);
@@ -223,6 +229,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     }
     const { done, failed } = countDone(c.db);
+    if (done + failed < opts.trials) {
+      // Stuck: what each connection Redis still has last did, and how long ago (for the diagnosis).
+      const admin = c.admin();
+      log(`not over at the deadline; Redis clients:\n${String(await admin.client('LIST'))}`);
+      admin.disconnect();
+    }
     const seconds = (Date.now() - started) / 1000;
     log(`sweep over after ${seconds.toFixed(0)} s: ${done} done, ${failed} failed; checking invariants`);
 
@@ -285,7 +297,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       ref.cleanup();
     }
     const ok = invariants.every((i) => i.held);
-    return { options: opts, faults: injector.counts, faultsTotal, trials: opts.trials, done, seconds, invariants, ok };
+    const logs = c.workers.map((w) => w.log).join('\n');
+    const recovered = {
+      stalledTrialsEnded: logs.match(/made no progress for \d+ s: ending its process/g)?.length ?? 0,
+      commandTimeouts: logs.match(/failed \(attempt \d+[^)]*\): Command timed out/g)?.length ?? 0,
+    };
+    return { options: opts, faults: injector.counts, faultsTotal, trials: opts.trials, done, seconds, invariants, recovered, ok };
   } finally {
     await c.stop();
   }
@@ -309,6 +326,10 @@ export function formatChaosReport(r: ChaosReport): string {
   );
   lines.push(`${'-'.repeat(51)}  ----  ------`);
   for (const i of r.invariants) lines.push(`${i.name.padEnd(51)}  ${i.held ? 'yes ' : 'NO  '}  ${i.detail}`);
-  lines.push('', r.ok ? 'all invariants held' : 'INVARIANTS VIOLATED');
+  lines.push(
+    '',
+    `attempts ended by the stall watchdog: ${r.recovered.stalledTrialsEnded}; by a Redis command timeout: ${r.recovered.commandTimeouts}`,
+    r.ok ? 'all invariants held' : 'INVARIANTS VIOLATED',
+  );
   return `${lines.join('\n')}\n`;
 }

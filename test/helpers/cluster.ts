@@ -16,6 +16,8 @@ export interface ClusterOptions {
   concurrency?: number;
   /** Job lock of every worker: how long a silent worker keeps its trial. */
   lockMs?: number;
+  /** Workers' --stall-timeout: a trial silent this long is ended and retried (default: the CLI's). */
+  stallMs?: number;
 }
 
 /** A process of the cluster in its own process group (a "host": the worker and its trial processes). */
@@ -186,6 +188,7 @@ export class Cluster {
       String(this.opts.concurrency ?? 1),
       '--lock-duration',
       String(this.opts.lockMs ?? 4000),
+      ...(this.opts.stallMs === undefined ? [] : ['--stall-timeout', String(this.opts.stallMs)]),
     ];
     return new HostProcess(
       name,

@@ -18,6 +18,8 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { serializeError } from './serialize-error.ts';
 import { type AnyLog, asLevelLog, type LevelLog } from './service-logger.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, StallWatchdog } from './stall-watchdog.ts';
+import { trialProgressSchema } from './trial-progress.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
 
 export interface DistributedWorkerOptions {
@@ -39,6 +41,12 @@ export interface DistributedWorkerOptions {
   /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /**
+   * A trial that reports no progress for this long (or 3 × its longest silence so far, if more)
+   * while this worker reaches Redis has its process ended: the attempt fails and is retried from
+   * its checkpoint. 0: never. Default 2 h (an epoch of a large trial on a slow CPU is long).
+   */
+  stallTimeoutMs?: number;
   /** The sandboxed processor module (default: trial-processor.ts, which trains). */
   processorFile?: string;
   /** Leveled log, or plain lines (default: lines on stderr). */
@@ -144,16 +152,24 @@ export class DistributedWorker {
       startedAt: Date.now(),
     };
     const dw = new DistributedWorker(id, worker, results, redis, registry, info, log);
+    const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    if (stallMs > 0) dw.watchdog = dw.watchStalls(stallMs);
     worker.on('active', (job: Job<TrialJob>) => {
       dw.active.set(job.id as string, job.data.sweepId);
+      dw.watchdog?.started(job.id as string);
       log.info(
         { trial: job.id, sweep: job.data.sweepId, attempt: job.attemptsMade + 1 },
         `trial ${job.id} started (sweep ${job.data.sweepId}, attempt ${job.attemptsMade + 1})`,
       );
       void dw.beat();
     });
+    worker.on('progress', (job: Job<TrialJob>, progress: unknown) => {
+      const p = trialProgressSchema.safeParse(progress);
+      if (p.success) dw.watchdog?.progressed(job.id as string, p.data.pid);
+    });
     worker.on('completed', (job: Job<TrialJob>) => {
       dw.active.delete(job.id as string);
+      dw.watchdog?.ended(job.id as string);
       dw.finished++;
       log.info({ trial: job.id }, `trial ${job.id} finished`);
       void dw.beat();
@@ -161,6 +177,7 @@ export class DistributedWorker {
     worker.on('failed', (job: Job<TrialJob> | undefined, err: Error) => {
       if (!job) return;
       dw.active.delete(job.id as string);
+      dw.watchdog?.ended(job.id as string);
       dw.finished++;
       void dw.reportFailure(job, err);
       void dw.beat();
@@ -200,6 +217,31 @@ export class DistributedWorker {
   }
 
   private beating = false;
+  private watchdog: StallWatchdog | undefined;
+
+  /** Ends the process of a trial that stalls (its attempt fails, and is retried from its checkpoint). */
+  private watchStalls(stallMs: number): StallWatchdog {
+    return new StallWatchdog({
+      stallMs,
+      connected: () => this.redis.status === 'ready',
+      onStall: (jobId, pid, silentMs) => {
+        const silent = `${Math.round(silentMs / 1000)} s`;
+        if (pid === undefined) {
+          this.log.error({ trial: jobId }, `trial ${jobId} made no progress for ${silent}, and its process never reported`);
+          return;
+        }
+        this.log.warn(
+          { trial: jobId, pid },
+          `trial ${jobId} made no progress for ${silent}: ending its process ${pid} (the attempt fails and is retried from its checkpoint)`,
+        );
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone: its attempt ends by itself
+        }
+      },
+    });
+  }
 
   /** Announces this worker (one beat at a time: a beat stuck on a cut link is not piled up). */
   private async beat(): Promise<void> {
@@ -255,6 +297,7 @@ export class DistributedWorker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      this.watchdog?.stop();
       this.worker.cancelAllJobs('shutdown');
       await this.worker.close();
       await this.results.close();

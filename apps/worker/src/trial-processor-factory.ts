@@ -27,6 +27,7 @@ import { exitWhenOrphaned, orphaned } from './orphan-guard.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { RunFence } from './run-fence.ts';
 import { RungWaits } from './rung-waits.ts';
+import type { TrialProgress } from './trial-progress.ts';
 import { STOPPED_BY_RULE, TrialStoppedError } from './trial-stopped-error.ts';
 import { type WorkerEnv, workerEnv } from './worker-env.ts';
 
@@ -43,13 +44,16 @@ function sandbox(): SandboxContext {
   if (context) return context;
   const env = workerEnv();
   const tls: RedisTls = env.IWAE_SWEEP_REDIS_CA ? readRedisCa(env.IWAE_SWEEP_REDIS_CA) : {};
-  const redis = new Redis(connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker', tls));
+  // Commands wait out a reconnection, up to IWAE_SWEEP_COMMAND_TIMEOUT_MS each: then the attempt
+  // fails and is retried from its checkpoint, rather than wait forever on a lost command.
+  const options = () => connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'trial', tls, env.IWAE_SWEEP_COMMAND_TIMEOUT_MS);
+  const redis = new Redis(options());
   redis.on('error', () => undefined); // reconnects by itself; commands wait for it
   context = {
     env,
     redis,
     results: new Queue(QUEUE_NAMES.results, {
-      connection: connectionOptions(env.IWAE_SWEEP_REDIS_URL, 'worker', tls),
+      connection: options(),
       prefix: env.IWAE_SWEEP_PREFIX,
     }),
   };
@@ -99,6 +103,12 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       throw new UnrecoverableError((err as Error).message);
     }
     const { trialId } = payload;
+    // First, before any Redis call: the worker learns which process runs this attempt, so that
+    // its watchdog can end it if it stalls. (In the sandbox this is a message to the worker.)
+    const report = (progress: Omit<TrialProgress, 'pid'> = {}) =>
+      void job.updateProgress({ pid: process.pid, ...progress } satisfies TrialProgress);
+    report();
+    let lastEvalReport = 0;
     const emit = emitter({
       sweepId: payload.sweepId,
       workerId: env.IWAE_SWEEP_WORKER_ID,
@@ -141,9 +151,9 @@ export function createTrialProcessor(runTrial: TrialRunner) {
           },
           epoch: async (metrics, totalEpochs) => {
             if (orphaned()) process.exit(0);
-            const [, , stop, lateStop] = await Promise.all([
+            report({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound });
+            const [, stop, lateStop] = await Promise.all([
               emit({ type: 'epoch', trialId, metrics, totalEpochs }),
-              job.updateProgress({ epoch: metrics.epoch, totalEpochs, trainBound: metrics.trainBound }),
               // The control message may have been missed (worker restarted): the flag is the truth.
               isCancelled(payload.sweepId),
               rungs.lateStop(),
@@ -152,6 +162,13 @@ export function createTrialProcessor(runTrial: TrialRunner) {
             if (lateStop && !controller.signal.aborted) controller.abort(STOPPED_BY_RULE);
           },
           rung: (epoch) => rungs.wait(epoch),
+          evalProgress: (done, total) => {
+            // A long evaluation is progress too (a few reports a minute: each is a Redis write).
+            const now = Date.now();
+            if (now - lastEvalReport < 5000) return;
+            lastEvalReport = now;
+            report({ evaluated: { done, total } });
+          },
         },
       });
       await Promise.all([...pending, emit({ type: 'result', trialId, result })]);

@@ -11,6 +11,7 @@ import {
   requireRedisUrl,
 } from '@iwae-sweep/cli';
 import type { Command } from 'commander';
+import { DEFAULT_STALL_TIMEOUT_MS } from './stall-watchdog.ts';
 import { workerServiceEnv } from './worker-env.ts';
 
 interface WorkerFlags extends RedisFlags {
@@ -19,6 +20,7 @@ interface WorkerFlags extends RedisFlags {
   backend?: string;
   checkpoints?: string;
   lockDuration: string;
+  stallTimeout: string;
   name?: string;
   hostname?: string;
 }
@@ -47,6 +49,11 @@ export function defineWorkerCommand(cmd: Command): Command {
         'where checkpoints go: a directory every worker shares, or "redis" (default: $IWAE_SWEEP_CHECKPOINTS or ./.iwae-sweep/checkpoints)',
       )
       .option('--lock-duration <ms>', 'job lock: a worker silent this long loses its trial to another', '30000')
+      .option(
+        '--stall-timeout <ms>',
+        'a trial silent this long (no epoch, no evaluation progress) is ended and retried from its checkpoint; 0: never',
+        String(DEFAULT_STALL_TIMEOUT_MS),
+      )
       .option('--name <id>', 'worker id shown in status and the DB (default: <hostname>:<pid>)')
       .option('--hostname <name>', "host name this worker reports (default: the machine's)"),
     true,
@@ -58,6 +65,7 @@ export function defineWorkerCommand(cmd: Command): Command {
     const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
     const backend = flags.backend ? parseBackendFlag(flags.backend) : undefined;
     const lockDurationMs = parseNumberFlag('--lock-duration', flags.lockDuration, { integer: true, min: 1000 });
+    const stallTimeoutMs = parseNumberFlag('--stall-timeout', flags.stallTimeout, { integer: true, min: 0 });
     const env = workerServiceEnv();
     const where = flags.checkpoints ?? env.IWAE_SWEEP_CHECKPOINTS;
     const checkpoints = where === 'redis' ? 'redis' : resolve(where);
@@ -81,6 +89,7 @@ export function defineWorkerCommand(cmd: Command): Command {
         checkpoints,
         gitSha: gitSha(),
         lockDurationMs,
+        stallTimeoutMs,
         stalledIntervalMs: Math.max(1000, Math.floor(lockDurationMs)),
         log,
       });

@@ -43,6 +43,11 @@ const schema = z.object({
    * on (a decision that comes later still stops it, at its next epoch).
    */
   IWAE_SWEEP_RUNG_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * How long one Redis command of the trial may take before the attempt fails (and is retried);
+   * default TRIAL_COMMAND_TIMEOUT_MS.
+   */
+  IWAE_SWEEP_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
 });
 export type WorkerEnv = z.infer<typeof schema>;
 

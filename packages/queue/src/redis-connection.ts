@@ -3,17 +3,33 @@ import { Redis } from 'ioredis';
 import { RedisConnectionError, type RedisFailure } from './errors.ts';
 import { type RedisTls, redisOptionsFromUrl } from './redis-url.ts';
 
-export type RedisRole = 'worker' | 'producer';
+export type RedisRole = 'worker' | 'producer' | 'trial';
+
+/**
+ * How long a trial process waits for one Redis command (offline queue included) before its
+ * attempt fails and is retried from its checkpoint. Without it, a command lost across a
+ * reconnection left a trial waiting forever while its worker kept renewing the job's lock (seen
+ * in a 210-trial chaos run after a burst of Redis restarts and CLIENT KILLs).
+ */
+export const TRIAL_COMMAND_TIMEOUT_MS = 60_000;
 
 /**
  * Options for BullMQ connections. Workers (blocking commands) need maxRetriesPerRequest: null;
- * producers fail fast instead of queueing commands forever while Redis is away. Reconnection
- * backs off to 5 s between tries, so a worker waits out a Redis restart without a crash loop.
+ * producers fail fast instead of queueing commands forever while Redis is away; a trial process
+ * waits out a Redis restart but gives up on any one command after `commandTimeoutMs`.
+ * Reconnection backs off to 5 s between tries, so a worker waits out a Redis restart without a
+ * crash loop.
  */
-export function connectionOptions(url: string, role: RedisRole, tls: RedisTls = {}): BullRedisOptions {
+export function connectionOptions(
+  url: string,
+  role: RedisRole,
+  tls: RedisTls = {},
+  commandTimeoutMs = TRIAL_COMMAND_TIMEOUT_MS,
+): BullRedisOptions {
   return {
     ...redisOptionsFromUrl(url, tls),
-    maxRetriesPerRequest: role === 'worker' ? null : 3,
+    maxRetriesPerRequest: role === 'producer' ? 3 : null,
+    ...(role === 'trial' ? { commandTimeout: commandTimeoutMs } : {}),
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(200 * 2 ** Math.min(times, 5), 5000),
     // A wrong password never fixes itself: stop reconnecting and surface the error.

@@ -1,0 +1,80 @@
+/** A worker's --stall-timeout unless given: an epoch of a large trial on a slow CPU is long. */
+export const DEFAULT_STALL_TIMEOUT_MS = 2 * 3600_000;
+
+/** A running trial as the watchdog sees it. */
+interface Watched {
+  pid: number | undefined;
+  lastAt: number;
+  /** The longest silence between two of its reports so far: a slow machine's epoch length. */
+  longestGapMs: number;
+  fired: boolean;
+}
+
+export interface StallWatchdogOptions {
+  /** Silence allowed before a trial counts as stalled (also the least ever allowed). */
+  stallMs: number;
+  /**
+   * Whether the worker can reach Redis now. Reports travel through Redis: while it is away, no
+   * trial can report, so silence does not count against them.
+   */
+  connected: () => boolean;
+  /** Called once per stalled trial, with its process id if it has reported one. */
+  onStall: (jobId: string, pid: number | undefined, silentMs: number) => void;
+  checkEveryMs?: number;
+}
+
+/**
+ * Ends trials that make no progress. A trial's process may stop progressing without dying (a
+ * call that never returns, a stuck driver, a frozen process) while its worker, alive, keeps
+ * renewing the job's lock: no other worker may take it, and the sweep never ends. A trial
+ * silent for longer than max(stallMs, 3 × its longest silence so far) is reported to
+ * `onStall`, which ends its process: the attempt fails and is retried from its checkpoint.
+ */
+export class StallWatchdog {
+  private readonly trials = new Map<string, Watched>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly opts: StallWatchdogOptions) {
+    this.timer = setInterval(() => this.check(), opts.checkEveryMs ?? Math.min(5000, Math.max(100, opts.stallMs / 4)));
+    this.timer.unref();
+  }
+
+  started(jobId: string): void {
+    this.trials.set(jobId, { pid: undefined, lastAt: Date.now(), longestGapMs: 0, fired: false });
+  }
+
+  progressed(jobId: string, pid: number): void {
+    const t = this.trials.get(jobId);
+    if (!t) return;
+    const now = Date.now();
+    // The gap since its process started reporting (the first report only names the process).
+    if (t.pid === pid) t.longestGapMs = Math.max(t.longestGapMs, now - t.lastAt);
+    t.pid = pid;
+    t.lastAt = now;
+  }
+
+  ended(jobId: string): void {
+    this.trials.delete(jobId);
+  }
+
+  private check(): void {
+    const now = Date.now();
+    const connected = this.opts.connected();
+    for (const [jobId, t] of this.trials) {
+      if (!connected) {
+        t.lastAt = now;
+        continue;
+      }
+      const silent = now - t.lastAt;
+      if (!t.fired && silent > Math.max(this.opts.stallMs, 3 * t.longestGapMs)) {
+        t.fired = true;
+        this.opts.onStall(jobId, t.pid, silent);
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.trials.clear();
+  }
+}

@@ -1,0 +1,54 @@
+import type { TrialRow } from '@iwae-sweep/db';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive, waitFor } from '../helpers/cli.ts';
+import { Cluster } from '../helpers/cluster.ts';
+import { assertExactlyOnce, readTrials } from '../helpers/sweep-fixture.ts';
+
+// One trial of 6 short epochs: long enough to freeze its process part-way.
+const SPEC = `name: stall
+base: { trainSize: 1000, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
+grid:
+  k: [5]
+  objective: [iwae]
+`;
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+describe('a trial that stops progressing while its worker lives on', () => {
+  // The trial process alone is frozen (a stuck driver, a call that never returns): its worker
+  // is healthy and keeps renewing the job's lock, so no other worker may take the trial. Before
+  // the watchdog, the sweep waited for it forever (209 of 210 trials in a chaos run).
+  it('is ended by its worker after --stall-timeout and resumed from its checkpoint', async () => {
+    cluster = await Cluster.start({ label: 'stall', spec: SPEC, workers: 1, lockMs: 3000, stallMs: 6000 });
+    const c = cluster;
+    const host = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
+    const trial = (): TrialRow | undefined => readTrials(c.db, 'stall')[0];
+    const seen = () => ({
+      trial: trial() && { status: trial()?.status, epochs: trial()?.epochsDone, attempts: trial()?.attempts },
+      children: host.childPids(),
+      log: host.log.slice(-600),
+    });
+    expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
+    c.collector.start();
+    host.start();
+    await waitFor(() => (trial()?.epochsDone ?? 0) >= 2, 120_000, 'two epochs trained', 100, seen);
+    const [pid] = host.childPids();
+    expect(pid, JSON.stringify(seen())).toBeDefined();
+    process.kill(pid as number, 'SIGSTOP');
+    const frozenAt = trial()?.epochsDone ?? 0;
+
+    // The worker ends the frozen process; the retry resumes from the last checkpoint.
+    await waitFor(() => !alive(pid as number), 60_000, `the frozen trial process ${pid} ended`, 200, seen);
+    expect(host.log).toMatch(/made no progress for \d+ s: ending its process \d+/);
+    await waitFor(() => trial()?.status === 'done', 180_000, 'the trial done', 200, seen);
+    const t = trial() as TrialRow;
+    expect(t.attempts).toBe(2);
+    // Resumed from the checkpoint of the last epoch it had reached, not from scratch.
+    expect(t.resumedFromEpoch).toBeGreaterThanOrEqual(frozenAt);
+    expect(assertExactlyOnce(c.db, 'stall')).toEqual({ trials: 1, epochs: 6 });
+  }, 420_000);
+});
