@@ -18,6 +18,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** redis-server could not bind its port: another process took it first. */
+class PortTaken extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is taken`);
+  }
+}
+
 export interface OwnRedisOptions {
   /** Append-only file with fsync on every write: nothing acknowledged is lost on a crash. */
   aof?: boolean;
@@ -35,18 +42,35 @@ export class OwnRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'iwae-redis-'));
   /** The certificates, when TLS: `tlsFiles.ca` is what clients pass as --redis-ca. */
   readonly tlsFiles: TlsFiles | undefined;
+  private portNumber = 0;
 
-  private constructor(
-    readonly port: number,
-    private readonly opts: OwnRedisOptions,
-  ) {
+  private constructor(private readonly opts: OwnRedisOptions) {
     this.tlsFiles = opts.tls ? makeServerCertificates(this.dir) : undefined;
   }
 
-  static async start(opts: OwnRedisOptions = {}): Promise<OwnRedis> {
-    const r = new OwnRedis(await freePort(), opts);
-    await r.launch();
-    return r;
+  /**
+   * Starts on a free port. A port found free can be taken before redis-server binds it (another
+   * test file starting its own server at the same moment): then redis-server exits with
+   * "Address already in use", and it is started again on another port.
+   */
+  static async start(opts: OwnRedisOptions = {}, pickPort: () => Promise<number> = freePort): Promise<OwnRedis> {
+    const r = new OwnRedis(opts);
+    for (let attempt = 1; ; attempt++) {
+      r.portNumber = await pickPort();
+      try {
+        await r.launch();
+        return r;
+      } catch (err) {
+        if (!(err instanceof PortTaken) || attempt >= 10) {
+          rmSync(r.dir, { recursive: true, force: true });
+          throw err;
+        }
+      }
+    }
+  }
+
+  get port(): number {
+    return this.portNumber;
   }
 
   get url(): string {
@@ -69,7 +93,7 @@ export class OwnRedis {
     };
   }
 
-  private async launch(): Promise<void> {
+  private args(): string[] {
     const t = this.tlsFiles;
     const listen = t
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.cert, '--tls-key-file', t.key]
@@ -88,21 +112,51 @@ export class OwnRedis {
     ];
     if (this.opts.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     if (this.opts.password) args.push('--requirepass', this.opts.password);
-    this.proc = spawn('redis-server', args, { stdio: 'ignore' });
+    return args;
+  }
+
+  /**
+   * Starts redis-server and waits until it answers. It must be this process that answers: on a
+   * port another test's server took first, that server would (its process_id tells them apart).
+   */
+  private async launch(): Promise<void> {
+    const proc = spawn('redis-server', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    let output = '';
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-4000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
     const deadline = Date.now() + 10_000;
     for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        if (/address already in use/i.test(output)) throw new PortTaken(this.port);
+        throw new Error(`redis-server on port ${this.port} exited (${proc.exitCode ?? proc.signalCode}): ${output.slice(-500)}`);
+      }
       const client = new Redis({ ...this.clientOptions(), lazyConnect: true, retryStrategy: () => null });
       client.on('error', () => undefined);
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await client.connect();
-        await client.ping();
-        await client.quit();
-        return;
+        // Bounded: whatever holds the port may accept and never answer.
+        const info = await Promise.race([
+          client.connect().then(() => client.info('server')),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer')), 1000);
+          }),
+        ]);
+        if (new RegExp(`^process_id:${proc.pid}\\r?$`, 'm').test(info)) return;
       } catch {
+        // not up yet, or not ours
+      } finally {
+        clearTimeout(timer);
         client.disconnect();
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
-        await new Promise((r) => setTimeout(r, 50));
       }
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`redis-server on port ${this.port} did not start: ${output.slice(-500)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 
@@ -115,10 +169,20 @@ export class OwnRedis {
     await gone;
   }
 
-  /** Starts it again on the same port and directory (replaying the AOF, if any). */
+  /**
+   * Starts it again on the same port and directory (replaying the AOF, if any). Clients know the
+   * port: if something took it meanwhile, wait for it to be free again rather than move.
+   */
   async restart(): Promise<void> {
     await this.kill();
-    await this.launch();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.launch();
+      } catch (err) {
+        if (!(err instanceof PortTaken) || attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   async stop(): Promise<void> {
