@@ -1,6 +1,7 @@
 import type { PaperTableRow, ResultsDb, SweepSummary } from '@iwae-sweep/db';
 import { sweepStatus } from '../sweep-eta.ts';
 import { essTooLow } from '../web/bound-labels.js';
+import { trialLabel } from '../web/estimator-labels.js';
 import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
 import { type ModelKey, modelKeys } from './model-keys.ts';
 import { buildRungData, type RungData } from './rung-data.ts';
@@ -139,7 +140,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
   const failed = (
     db.sqlite
       .prepare(
-        `select id as trial, objective, layers, k, latent, seed, error from trials
+        `select id as trial, objective, layers, k, m, latent, seed, error from trials
           where sweep_id = ? and status = 'failed' order by id limit 200`,
       )
       .all(sweepId) as {
@@ -147,20 +148,21 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
       objective: string;
       layers: number;
       k: number;
+      m: number | null;
       latent: number;
       seed: number;
       error: string | null;
     }[]
   ).map((f) => ({
     trial: f.trial,
-    label: `${f.objective} ${f.layers}L K=${f.k} z=${f.latent} s${f.seed}`,
+    label: trialLabel(f),
     error: f.error ?? '',
   }));
   // Trials whose result was copied from a finished identical trial of another sweep (`--reuse`).
   const reused = (
     db.sqlite
       .prepare(
-        `select t.id as trial, t.objective, t.layers, t.k, t.latent, t.seed, o.sweep_id as fromSweep, t.reused_from as fromTrial
+        `select t.id as trial, t.objective, t.layers, t.k, t.m, t.latent, t.seed, o.sweep_id as fromSweep, t.reused_from as fromTrial
            from trials t left join trials o on o.id = t.reused_from
           where t.sweep_id = ? and t.reused_from is not null order by t.id limit 200`,
       )
@@ -169,6 +171,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
       objective: string;
       layers: number;
       k: number;
+      m: number | null;
       latent: number;
       seed: number;
       fromSweep: string | null;
@@ -176,7 +179,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     }[]
   ).map((r) => ({
     trial: r.trial,
-    label: `${r.objective} ${r.layers}L K=${r.k} z=${r.latent} s${r.seed}`,
+    label: trialLabel(r),
     from: `${r.fromSweep ?? '?'}/${r.fromTrial}`,
   }));
   const reusedCount = (
