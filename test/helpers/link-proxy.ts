@@ -4,13 +4,20 @@ type Mode = 'up' | 'cut' | 'partitioned';
 
 /** One direction of one proxied connection: chunks in order, held while partitioned, delayed while slow. */
 class Direction {
-  private readonly queue: { chunk: Buffer; due: number }[] = [];
+  /** Chunks to deliver; `undefined` is the sender's end of stream (its FIN), delivered in order. */
+  private readonly queue: { chunk: Buffer | undefined; due: number }[] = [];
   private pumping = false;
 
   constructor(
     private readonly to: Socket,
     private readonly link: LinkProxy,
   ) {}
+
+  /** The sender closed its side: close ours after what it sent before (as TCP does). */
+  end(): void {
+    this.queue.push({ chunk: undefined, due: Date.now() + this.link.delayMs });
+    void this.pump();
+  }
 
   push(chunk: Buffer): void {
     // Latency, not bandwidth: each chunk is due `delayMs` after it arrived.
@@ -26,8 +33,10 @@ class Direction {
         const wait = (this.queue[0]?.due ?? 0) - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         if (this.link.mode !== 'up') break;
-        const { chunk } = this.queue.shift() as { chunk: Buffer };
-        if (!this.to.destroyed) this.to.write(chunk);
+        const { chunk } = this.queue.shift() as { chunk: Buffer | undefined };
+        if (this.to.destroyed) continue;
+        if (chunk) this.to.write(chunk);
+        else this.to.end();
       }
     } finally {
       this.pumping = false;
@@ -58,7 +67,7 @@ export class LinkProxy {
   /** Listens on a free loopback port (kept open from the start: no race for it). */
   static start(targetPort: number, targetHost = '127.0.0.1'): Promise<LinkProxy> {
     return new Promise((resolve, reject) => {
-      const server = createServer();
+      const server = createServer({ allowHalfOpen: true });
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
         const proxy = new LinkProxy(server, (server.address() as { port: number }).port, { host: targetHost, port: targetPort });
@@ -73,13 +82,21 @@ export class LinkProxy {
       client.resetAndDestroy();
       return;
     }
-    const upstream = createConnection(this.target);
+    // Half-open: a side's FIN is passed on after the data before it, not at once.
+    const upstream = createConnection({ ...this.target, allowHalfOpen: true });
     this.sockets.add(client).add(upstream);
     const toUpstream = new Direction(upstream, this);
     const toClient = new Direction(client, this);
     this.directions.add(toUpstream).add(toClient);
     client.on('data', (c: Buffer) => toUpstream.push(c));
     upstream.on('data', (c: Buffer) => toClient.push(c));
+    client.on('end', () => toUpstream.end());
+    upstream.on('end', () => toClient.end());
+    // Closed both ways (each side's FIN passed on) or reset: the pair goes.
+    let ended = 0;
+    const closeWhenBothEnded = () => {
+      if (++ended === 2) close();
+    };
     const close = () => {
       this.directions.delete(toUpstream);
       this.directions.delete(toClient);
@@ -90,7 +107,7 @@ export class LinkProxy {
     };
     for (const s of [client, upstream]) {
       s.on('error', close);
-      s.on('close', close);
+      s.on('close', (hadError) => (hadError ? close() : closeWhenBothEnded()));
     }
   }
 

@@ -55,11 +55,15 @@ export interface DistributedWorkerOptions {
 
 const PROCESSOR = fileURLToPath(new URL('./trial-processor.ts', import.meta.url));
 
-/** Waits for Redis: unreachable → retry with backoff; refused credentials → throw at once. */
+/**
+ * Waits for Redis: unreachable → retry with backoff; refused credentials → throw at once. Each
+ * try allows more time (5 s, 10 s, … 60 s): on a slow link the TLS handshake, AUTH and PING are
+ * several round trips each, and a fixed budget too short for them would never pass.
+ */
 async function waitForRedis(url: string, tls: RedisTls, log: LevelLog, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await checkRedis(url, { timeoutMs: 5000, tls });
+      await checkRedis(url, { timeoutMs: Math.min(5000 * attempt, 60_000), tls });
       return;
     } catch (err) {
       if (!(err instanceof RedisConnectionError) || err.permanent) throw err;
