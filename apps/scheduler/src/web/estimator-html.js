@@ -1,7 +1,8 @@
 // @ts-check
 // The estimator comparison, one HTML for the report (rendered on the server) and the dashboard's
 // sweep page (in the browser): NLL and active units by estimator × K, and the gradient SNR
-// against K with fitted log-log slopes. The charts themselves are snr-chart.js (uPlot).
+// against K with fitted log-log slopes. The charts themselves are snr-chart.js (uPlot). Tables
+// sit in .table-wrap: on the dashboard a wide one scrolls inside the page.
 import { escapeHtml as esc, num } from './format.js';
 
 /** @typedef {import('../report/estimator-data.ts').EstimatorData} EstimatorData */
@@ -52,8 +53,8 @@ export function estimatorTableHtml(data) {
         `<td class="num snr-encoder">${snrCell(r.snr.encoderMean, r.snr.encoderMedian)}</td><td class="num snr-decoder">${snrCell(r.snr.decoderMean, r.snr.decoderMedian)}</td></tr>`,
     )
     .join('\n');
-  return `<table id="estimator-table"><thead><tr><th>estimator</th><th>model</th><th>K</th><th>samples per point</th><th>NLL (−L<sub>evalK</sub>) mean ± sd</th><th>seeds (n)</th><th>active units mean ± sd</th><th>encoder SNR mean / median</th><th>decoder SNR mean / median</th></tr></thead>
-<tbody>${body || '<tr><td colspan="9">no finished trials yet</td></tr>'}</tbody></table>`;
+  return `<div class="table-wrap"><table id="estimator-table"><thead><tr><th>estimator</th><th>model</th><th>K</th><th>samples per point</th><th>NLL (−L<sub>evalK</sub>) mean ± sd</th><th>seeds (n)</th><th>active units mean ± sd</th><th>encoder SNR mean / median</th><th>decoder SNR mean / median</th></tr></thead>
+<tbody>${body || '<tr><td colspan="9">no finished trials yet</td></tr>'}</tbody></table></div>`;
 }
 
 /**
@@ -70,8 +71,8 @@ export function snrSlopeTableHtml(data) {
         `<td class="num">${esc(Math.max(...[s.encoder, s.decoder].map((p) => p.points.reduce((n, q) => n + q.trials, 0))))}</td></tr>`,
     )
     .join('\n');
-  return `<table id="snr-slopes"><thead><tr><th>estimator</th><th>K</th><th>encoder slope (SNR mean)</th><th>encoder slope (SNR median)</th><th>decoder slope (SNR mean)</th><th>decoder slope (SNR median)</th><th>trials</th></tr></thead>
-<tbody>${body}</tbody></table>`;
+  return `<div class="table-wrap"><table id="snr-slopes"><thead><tr><th>estimator</th><th>K</th><th>encoder slope (SNR mean)</th><th>encoder slope (SNR median)</th><th>decoder slope (SNR mean)</th><th>decoder slope (SNR median)</th><th>trials</th></tr></thead>
+<tbody>${body}</tbody></table></div>`;
 }
 
 /**
