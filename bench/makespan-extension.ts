@@ -4,22 +4,15 @@
  * (seed 1, by `add`, i.e. launchSweep of the extended spec) once the first trial runs. Each
  * against max(Σt/N, max t) with the trials' own measured durations t. argv: trainSize epochs.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandSweep, sweepSpecFromObject } from '@iwae-sweep/core';
-import { ResultsDb } from '@iwae-sweep/db';
-import { SweepQueues } from '@iwae-sweep/queue';
 import { Collector, launchSweep } from '@iwae-sweep/scheduler';
 import { DistributedWorker } from '@iwae-sweep/worker';
+import { benchDeployment } from './bench-deployment.ts';
 
 const [trainSize = 1000, epochs = 2] = process.argv.slice(2).map(Number);
-const url = process.env.IWAE_SWEEP_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `bench-makespan-${randomBytes(3).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'iwae-makespan-'));
-const db = ResultsDb.open(join(dir, 'iwae.db'));
-const queues = await SweepQueues.open({ url, prefix });
+const deployment = await benchDeployment('makespan');
+const { url, prefix, dir, db, queues } = deployment;
 const quiet = () => undefined;
 const workers = await Promise.all(
   [1, 2].map((i) =>
@@ -70,10 +63,7 @@ const single = await measure('single', false);
 const halves = await measure('halves', true);
 await Promise.all(workers.map((w) => w.stop()));
 await collector.stop();
-await queues.obliterate();
-await queues.close();
-db.close();
-rmSync(dir, { recursive: true, force: true });
+await deployment.close();
 process.stdout.write(
   `${JSON.stringify({
     'single launch s': single.makespan,

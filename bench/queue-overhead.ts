@@ -3,24 +3,17 @@
  * sandboxed worker processes → results queue → collector → SQLite. Wall time against the ideal
  * N × sleep / concurrency. argv: trials sleepMs concurrency.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expandSweep, sweepSpecFromObject } from '@iwae-sweep/core';
-import { ResultsDb } from '@iwae-sweep/db';
-import { SweepQueues } from '@iwae-sweep/queue';
 import { Collector, launchSweep } from '@iwae-sweep/scheduler';
 import { DistributedWorker } from '@iwae-sweep/worker';
+import { benchDeployment } from './bench-deployment.ts';
 
 const [n = 500, sleepMs = 200, concurrency = 10] = process.argv.slice(2).map(Number);
 process.env.IWAE_BENCH_SLEEP_MS = String(sleepMs);
-const url = process.env.IWAE_SWEEP_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `bench-overhead-${randomBytes(3).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'iwae-overhead-'));
-const db = ResultsDb.open(join(dir, 'iwae.db'));
-const queues = await SweepQueues.open({ url, prefix });
+const deployment = await benchDeployment('overhead');
+const { url, prefix, dir, db, queues } = deployment;
 const quiet = () => undefined;
 
 // Workers first, warmed with one trial each, so that process start-up is reported apart.
@@ -66,10 +59,7 @@ const seconds = await runSweep('overhead', n);
 const ideal = (n * sleepMs) / 1000 / concurrency;
 await worker.stop();
 await collector.stop();
-await queues.obliterate();
-await queues.close();
-db.close();
-rmSync(dir, { recursive: true, force: true });
+await deployment.close();
 process.stdout.write(
   `${JSON.stringify({ trials: n, 'sleep ms': sleepMs, concurrency, 'warm-up s (process start)': warmup, 'wall s': seconds, 'ideal s': ideal, 'overhead %': (100 * (seconds - ideal)) / ideal, 'ms per trial': ((seconds - ideal) * 1000 * concurrency) / n })}\n`,
 );

@@ -4,13 +4,13 @@
  * catalog's validation and options, and a Worker whose processor validates the payload with
  * readTrialJob). Both in-process, concurrency 50. argv: jobs.
  */
-import { randomBytes } from 'node:crypto';
 import { normalizeTrialConfig, type TrialJob } from '@iwae-sweep/core';
 import { connectionOptions, QUEUE_NAMES, readTrialJob, SweepQueues } from '@iwae-sweep/queue';
 import { Queue, Worker } from 'bullmq';
+import { BENCH_REDIS, benchPrefix } from './bench-deployment.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
-const url = process.env.IWAE_SWEEP_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = BENCH_REDIS;
 const config = normalizeTrialConfig({ objective: 'iwae', k: 5, epochs: 1 });
 const payload = (i: number): TrialJob => ({ sweepId: 'bench', trialId: `t${i.toString(16).padStart(20, '0')}`, config });
 
@@ -34,7 +34,7 @@ async function drain(
 }
 
 async function raw(): Promise<{ add: number; process: number }> {
-  const prefix = `bench-raw-${randomBytes(3).toString('hex')}`;
+  const prefix = benchPrefix('raw');
   const queue = new Queue(QUEUE_NAMES.trials, { connection: connectionOptions(url, 'producer'), prefix });
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1000) {
@@ -54,7 +54,7 @@ async function raw(): Promise<{ add: number; process: number }> {
 }
 
 async function ours(): Promise<{ add: number; process: number }> {
-  const prefix = `bench-ours-${randomBytes(3).toString('hex')}`;
+  const prefix = benchPrefix('ours');
   const queues = await SweepQueues.open({ url, prefix });
   const jobs = Array.from({ length: n }, (_, i) => payload(i));
   const t0 = performance.now();

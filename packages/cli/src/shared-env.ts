@@ -4,7 +4,13 @@ import { z } from 'zod';
 
 /**
  * The variables both command lines read (the scheduler's and the worker's): where Redis is and
- * which namespace in it, and the services' log level. Each app extends this with its own.
+ * which namespace in it, and the services' log level. Each app extends this with its own
+ * (apps/scheduler/src/env.ts; apps/worker/src/worker-env.ts, also the trial process's).
+ *
+ * Read raw on purpose, nowhere else: IWAE_SWEEP_PARENT_PID (orphan-guard.ts, at load, in every
+ * trial process), IWAE_TEST_PROCESS_TAG (tests only, never read by the code: it marks the
+ * processes a test started), the benchmarks' own knobs (bench/), and variables that are not
+ * ours (XDG_CACHE_HOME, TF_FORCE_GPU_ALLOW_GROWTH).
  */
 export const sharedEnvSchema = z.object({
   IWAE_SWEEP_REDIS_URL: z
