@@ -1,11 +1,11 @@
 /**
  * `pnpm bench [suite…] [--full]`: every figure the issues ask for, each with its baseline
  * measured in the same run. Suites: engine, estimators, eval, parallel, db, dashboard, queue,
- * stopping, makespan (default: all).
+ * stopping, makespan, plan (default: all).
  * Engine figures come from separate processes (a process runs one tfjs backend).
  */
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -37,6 +37,12 @@ function table(rows: Record<string, string | number>[]): void {
 }
 
 console.log(`iwae-sweep benchmarks — ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}\n`);
+
+/** The machine's load when a figure was taken: on a shared machine, part of every timing. */
+const loadNote = () =>
+  `(load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} over 1, 5, 15 min)`;
 
 if (want('engine')) {
   console.log('## Training throughput: 1-layer IWAE (784-200-200-50), batch 100, one core (examples/s)');
@@ -160,7 +166,7 @@ if (want('dashboard')) {
 if (want('queue')) {
   console.log('## Queue: no-op job throughput, raw BullMQ vs through our layer (same Redis, same run)');
   table([child<Record<string, number>>('queue-throughput.ts', full ? '20000' : '10000')]);
-  console.log('');
+  console.log(`${loadNote()}\n`);
   // Per-trial orchestration costs a few tens of ms (Redis round trips, BullMQ's sandbox IPC):
   // the overhead is reported for trials of 1 s, and the cost per trial for any length.
   const [n, sleep, conc] = full ? [2000, 1000, 20] : [500, 1000, 10];
@@ -168,7 +174,7 @@ if (want('queue')) {
     `## Orchestration overhead: ${n} short trials (${sleep} ms sleep each, ${conc} at a time) through launch → sandboxed worker processes → results queue → collector → DB`,
   );
   table([child<Record<string, number>>('queue-overhead.ts', String(n), String(sleep), String(conc))]);
-  console.log('');
+  console.log(`${loadNote()}\n`);
 }
 
 if (want('stopping')) {
@@ -184,5 +190,15 @@ if (want('stopping')) {
 if (want('makespan')) {
   console.log('## Makespan: K ∈ {1,5,50} × vae/iwae × 2 seeds through 2 distributed workers, one launch vs two halves (add)');
   table([child<Record<string, number>>('makespan-extension.ts', full ? '2000' : '1000', '2')]);
-  console.log("(ratio = makespan ÷ max(Σt/2, max t), t = each trial's own measured duration)\n");
+  console.log("(ratio = makespan ÷ max(Σt/2, max t), t = each trial's own measured duration)");
+  console.log(`${loadNote()}\n`);
+}
+
+if (want('plan')) {
+  console.log(
+    "## Planner vs clock: plan's wall-time estimate of a small sweep (K ∈ {1,5,20} × vae/iwae, validation L_100 on 500 images) against its measured wall time, 2 worker processes",
+  );
+  table([child<Record<string, number>>('plan-vs-measured.ts', '2', full ? '2000' : '1000', '3')]);
+  console.log('(target: within 30 %; the calibration is measured in the same run, the cached one is what `plan` uses)');
+  console.log(`${loadNote()}\n`);
 }
