@@ -45,11 +45,14 @@ const summary = await new LocalRunner({
   display: new LineDisplay(devNull),
 }).run();
 const measured = (performance.now() - start) / 1000;
+// Trial processes' own durations: Σ says whether the cost model or the scheduling is off.
+const trialSeconds = db.trialsOf(sweep.sweepId).reduce((a, t) => a + ((t.finishedAt ?? 0) - (t.startedAt ?? 0)) / 1000, 0);
 db.close();
 rmSync(dir, { recursive: true, force: true });
 if (summary.done !== sweep.trials.length) throw new Error(`only ${summary.done} of ${sweep.trials.length} trials finished`);
 
-const planFresh = estimateSweep(sweep.trials, fresh, workers).full.wallSeconds;
+const estimate = estimateSweep(sweep.trials, fresh, workers).full;
+const planFresh = estimate.wallSeconds;
 const planCached = estimateSweep(sweep.trials, cached, workers).full.wallSeconds;
 const noValidation = estimateSweep(plan(0).trials, fresh, workers).full.wallSeconds;
 process.stdout.write(
@@ -61,6 +64,10 @@ process.stdout.write(
     'plan ÷ measured': planFresh / measured,
     'plan (cached calib) ÷ measured': planCached / measured,
     'plan w/o validation ÷ measured': noValidation / measured,
+    'Σ trial s': trialSeconds,
+    'plan Σ trial s': estimate.coreHours * 3600,
+    'train GF/s': fresh.flopsPerSecond / 1e9,
+    'forward GF/s': (fresh.forwardFlopsPerSecond ?? 0) / 1e9,
     'load before': loadBefore,
     'load after': load(),
   })}\n`,

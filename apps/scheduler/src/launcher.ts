@@ -3,7 +3,7 @@ import { gitSha } from '@iwae-sweep/cli';
 import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb, ReuseRules, TrialWithConfig } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
-import { trialCost } from './planner/sweep-cost.ts';
+import { epochFlops, trialCost } from './planner/sweep-cost.ts';
 import { type ReuseOutcome, reuseFinishedTrials } from './reuse-trials.ts';
 
 export interface LaunchSummary {
@@ -67,10 +67,10 @@ export interface EnqueueOptions {
   resumeStopped?: boolean;
 }
 
-/** Estimated flops left in a trial: the epochs it has not trained, and its evaluation. */
+/** Estimated flops left in a trial: the epochs it has not trained (with their validation), and its evaluation. */
 export function remainingFlops(t: TrialWithConfig): number {
   const c = trialCost(t.id, t.config);
-  return c.trainFlopsPerEpoch * Math.max(0, c.epochs - t.epochsDone) + c.evalFlops;
+  return epochFlops(c) * Math.max(0, c.epochs - t.epochsDone) + c.evalFlops;
 }
 
 /** Queues a sweep's trials that are not finished (stopped ones only with `resumeStopped`). */

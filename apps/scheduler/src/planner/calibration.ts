@@ -11,6 +11,12 @@ export const calibrationSchema = z.object({
   backend: z.string(),
   /** Training flops per second of the cost model (estimateTrialFlops), one trial process. */
   flopsPerSecond: z.number().positive(),
+  /**
+   * Flops per second of forward-only passes (the validation bound, the test evaluation), timed on
+   * the calibration trial's evaluation: several times the training speed on wasm (no transposed
+   * matmuls). Absent in calibrations cached before it was measured: those are measured again.
+   */
+  forwardFlopsPerSecond: z.number().positive().optional(),
   /** Seconds from a trial process's start to its first epoch (runtime, backend, MNIST). */
   startupSeconds: z.number().min(0),
   measuredAt: z.number(),
@@ -38,15 +44,18 @@ function readCache(file: string): Record<string, Calibration> {
   }
 }
 
-/** The trial a calibration trains: small, but long enough per epoch to time the kernels. */
+/**
+ * The trial a calibration trains and evaluates: small, but long enough per epoch, and an
+ * evaluation large enough (20,000 forward samples), to time the kernels.
+ */
 const CALIBRATION_TRIAL = {
   objective: 'iwae',
   k: 5,
   trainSize: 1000,
   batchSize: 100,
   epochs: 3,
-  testSize: 2,
-  evalK: 1,
+  testSize: 200,
+  evalK: 100,
   activeUnitImages: 2,
 } as const;
 
@@ -58,6 +67,7 @@ export async function measureThroughput(backend: BackendName): Promise<Calibrati
   const started = Date.now();
   let firstEpochAt: number | undefined;
   const rates: number[] = [];
+  let evalSeconds: number | undefined;
   let actual: string = backend;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -72,12 +82,15 @@ export async function measureThroughput(backend: BackendName): Promise<Calibrati
           if (e.type === 'epoch') {
             firstEpochAt ??= Date.now() - e.metrics.seconds * 1000;
             if (e.metrics.epoch > 1) rates.push(e.metrics.examplesPerSecond); // the first warms up
-            if (e.metrics.epoch === CALIBRATION_TRIAL.epochs) void c.stop().then(resolve);
+          }
+          if (e.type === 'result') {
+            evalSeconds = e.result.evalSeconds;
+            void c.stop().then(resolve);
           }
           if (e.type === 'failed') void c.stop().then(() => reject(new Error(`calibration failed: ${e.error.message}`)));
         },
         exit: (_c, info) => {
-          if (rates.length < CALIBRATION_TRIAL.epochs - 1) reject(new Error(`calibration process exited early: ${info.stderr}`));
+          if (evalSeconds === undefined) reject(new Error(`calibration process exited early: ${info.stderr}`));
         },
       });
     });
@@ -88,6 +101,7 @@ export async function measureThroughput(backend: BackendName): Promise<Calibrati
   return {
     backend: actual,
     flopsPerSecond: (examplesPerSecond * cost.trainFlopsPerEpoch) / config.trainSize,
+    forwardFlopsPerSecond: cost.evalFlops / Math.max(evalSeconds ?? 0, 1e-3),
     startupSeconds: ((firstEpochAt ?? started) - started) / 1000,
     measuredAt: Date.now(),
     host: hostname(),
@@ -106,7 +120,12 @@ export async function calibration(
   const file = opts.file ?? calibrationCacheFile();
   const cache = readCache(file);
   const cached = cache[backend];
-  if (!opts.refresh && cached && cached.host === hostname() && Date.now() - cached.measuredAt < MAX_AGE_MS) return cached;
+  const fresh =
+    cached &&
+    cached.host === hostname() &&
+    Date.now() - cached.measuredAt < MAX_AGE_MS &&
+    cached.forwardFlopsPerSecond !== undefined;
+  if (!opts.refresh && cached && fresh) return cached;
   opts.log?.(`measuring this machine's throughput on backend ${backend} (once a week; cached in ${file})…`);
   const measured = await measureThroughput(backend);
   cache[backend] = measured;

@@ -1,6 +1,7 @@
 import { estimateTrialFlops, expandSweep, sweepSpecFromObject } from '@iwae-sweep/core';
 import { describe, expect, it } from 'vitest';
 import { makespanSeconds, sweepCost, trialCost } from './sweep-cost.ts';
+import { estimateSweep } from './sweep-estimate.ts';
 
 const plan = (extra: object) =>
   expandSweep(
@@ -16,7 +17,8 @@ describe('the cost split', () => {
     for (const t of plan({ grid: { k: [1, 50], latent: [2, 20] } }).trials) {
       const c = trialCost(t.id, t.config);
       expect(c.epochs).toBe(9);
-      expect(c.trainFlopsPerEpoch * 9 + c.evalFlops).toBeCloseTo(estimateTrialFlops(t.config), 0);
+      expect((c.trainFlopsPerEpoch + c.validationFlopsPerEpoch) * 9 + c.evalFlops).toBeCloseTo(estimateTrialFlops(t.config), 0);
+      expect(c.validationFlopsPerEpoch).toBe(0);
       expect(c.evalFlops).toBeGreaterThan(0);
     }
   });
@@ -34,14 +36,52 @@ describe('validation cost', () => {
     // Both are forward passes of the same model: per sample, validation costs what evaluation does.
     const forwardPerSample = a.evalFlops / (10 * 10);
     expect(b.evalFlops).toBe(a.evalFlops);
-    expect(b.trainFlopsPerEpoch - a.trainFlopsPerEpoch).toBeCloseTo(1000 * 100 * forwardPerSample, 0);
+    expect(b.trainFlopsPerEpoch).toBe(a.trainFlopsPerEpoch);
+    expect(b.validationFlopsPerEpoch).toBeCloseTo(1000 * 100 * forwardPerSample, 0);
     expect(estimateTrialFlops(held.config) - estimateTrialFlops(without.config)).toBeCloseTo(
       9 * 1000 * 100 * forwardPerSample,
       0,
     );
-    // A trial stopped at epoch 1 pays one epoch of validation, not nine.
+    // A trial stopped at epoch 1 pays one epoch of validation, not nine; it is a forward pass.
     const stopped = sweepCost([held, { ...held, id: 'other' }], { method: 'asha', minEpochs: 1, reductionFactor: 3 });
-    expect(stopped.best?.flops[1]).toBeCloseTo(b.trainFlopsPerEpoch, 0);
+    expect(stopped.best?.trainFlops[1]).toBeCloseTo(b.trainFlopsPerEpoch, 0);
+    expect(stopped.best?.forwardFlops[1]).toBeCloseTo(b.validationFlopsPerEpoch, 0);
+    expect(stopped.best?.forwardFlops[0]).toBeCloseTo(9 * b.validationFlopsPerEpoch + b.evalFlops, 0);
+  });
+
+  it('turns training and forward-only flops into seconds each at its own calibrated speed', () => {
+    const held = expandSweep(
+      sweepSpecFromObject({
+        name: 'cost',
+        base: {
+          objective: 'iwae',
+          k: 5,
+          trainSize: 100,
+          testSize: 10,
+          evalK: 10,
+          batchSize: 10,
+          epochs: 9,
+          validationSize: 1000,
+        },
+      }),
+    ).trials;
+    const c = trialCost(held[0]?.id ?? '', held[0]?.config as (typeof held)[number]['config']);
+    const calib = {
+      backend: 'wasm',
+      flopsPerSecond: 1e9,
+      forwardFlopsPerSecond: 4e9,
+      startupSeconds: 2,
+      measuredAt: 0,
+      host: 'h',
+      cpu: 'c',
+    };
+    const e = estimateSweep(held, calib, 1);
+    const expected = (9 * c.trainFlopsPerEpoch) / 1e9 + (9 * c.validationFlopsPerEpoch + c.evalFlops) / 4e9 + 2;
+    expect(e.full.wallSeconds).toBeCloseTo(expected, 9);
+    expect(e.full.coreHours).toBeCloseTo(expected / 3600, 12);
+    // A calibration cached before forward passes were timed counts them at the training speed.
+    const { forwardFlopsPerSecond: _, ...old } = calib;
+    expect(estimateSweep(held, old, 1).full.wallSeconds).toBeCloseTo(estimateTrialFlops(held[0]?.config as never) / 1e9 + 2, 9);
   });
 });
 

@@ -7,31 +7,55 @@ import {
   totalEpochs,
 } from '@iwae-sweep/core';
 
-/** A trial's cost split as the stopping rule needs it: training is paid per epoch, evaluation once. */
+/**
+ * A trial's cost split as the stopping rule and the planner need it: training and the validation
+ * bound are paid per epoch, the test evaluation once; training (forward and backward) and the
+ * forward-only passes (validation, evaluation) run at different speeds.
+ */
 export interface TrialCost {
   id: string;
   epochs: number;
   trainFlopsPerEpoch: number;
+  /** L_validationK on the held-out images after each epoch (0 without validation images). */
+  validationFlopsPerEpoch: number;
   evalFlops: number;
 }
 
 /**
  * Splits the cost model's estimate (estimateTrialFlops: linear in the number of epochs) into its
- * per-epoch training part and its one-off evaluation, by evaluating it at 1 and 2 epochs.
+ * per-epoch training and validation parts and its one-off evaluation, by evaluating it at 1 and 2
+ * epochs, with and without the validation images.
  */
 export function trialCost(id: string, c: TrialConfig): TrialCost {
-  const at = (epochs: number) => estimateTrialFlops({ ...c, schedule: { type: 'constant', epochs } });
+  const at = (epochs: number, validationSize = c.validationSize) =>
+    estimateTrialFlops({ ...c, validationSize, schedule: { type: 'constant', epochs } });
   const perEpoch = at(2) - at(1);
-  return { id, epochs: totalEpochs(c.schedule), trainFlopsPerEpoch: perEpoch, evalFlops: at(1) - perEpoch };
+  const trainPerEpoch = at(2, 0) - at(1, 0);
+  return {
+    id,
+    epochs: totalEpochs(c.schedule),
+    trainFlopsPerEpoch: trainPerEpoch,
+    validationFlopsPerEpoch: perEpoch - trainPerEpoch,
+    evalFlops: at(1) - perEpoch,
+  };
 }
 
-/** Flops of each trial when it trains `epochs` epochs (and is evaluated only if it finishes). */
-const flopsIfRun = (t: TrialCost, epochs: number) =>
-  t.trainFlopsPerEpoch * Math.min(epochs, t.epochs) + (epochs >= t.epochs ? t.evalFlops : 0);
+/** All of a trial's flops per epoch trained: training and the validation bound after it. */
+export const epochFlops = (t: TrialCost) => t.trainFlopsPerEpoch + t.validationFlopsPerEpoch;
+
+/** Training and forward-only flops of a trial that trains `epochs` epochs (evaluated only if it finishes). */
+const flopsIfRun = (t: TrialCost, epochs: number) => {
+  const e = Math.min(epochs, t.epochs);
+  return { train: t.trainFlopsPerEpoch * e, forward: t.validationFlopsPerEpoch * e + (epochs >= t.epochs ? t.evalFlops : 0) };
+};
 
 export interface CostCase {
-  /** Flops per trial (same order as the trials). */
+  /** Flops per trial (same order as the trials): training plus forward-only. */
   flops: number[];
+  /** Of which training (forward and backward), per trial. */
+  trainFlops: number[];
+  /** Of which forward-only passes (validation bound, test evaluation), per trial. */
+  forwardFlops: number[];
   /** Training epochs over all trials times the examples per epoch: the issue's "epoch-examples". */
   epochExamples: number;
 }
@@ -65,14 +89,19 @@ function ashaContinueFraction(n: number, eta: number): number {
 export function sweepCost(trials: PlannedTrial[], stopping?: Stopping): SweepCost {
   const costs = trials.map((t) => trialCost(t.id, t.config));
   const examples = trials.map((t) => t.config.trainSize);
-  const caseOf = (epochsRun: number[]): CostCase => ({
-    flops: costs.map((c, i) => flopsIfRun(c, epochsRun[i] ?? c.epochs)),
-    epochExamples: epochsRun.reduce((a, e, i) => a + Math.min(e, costs[i]?.epochs ?? e) * (examples[i] ?? 0), 0),
-  });
+  const caseOf = (epochsRun: number[]): CostCase => {
+    const parts = costs.map((c, i) => flopsIfRun(c, epochsRun[i] ?? c.epochs));
+    return {
+      flops: parts.map((p) => p.train + p.forward),
+      trainFlops: parts.map((p) => p.train),
+      forwardFlops: parts.map((p) => p.forward),
+      epochExamples: epochsRun.reduce((a, e, i) => a + Math.min(e, costs[i]?.epochs ?? e) * (examples[i] ?? 0), 0),
+    };
+  };
   const full = caseOf(costs.map((c) => c.epochs));
   if (!stopping) return { trials: trials.length, full };
   // Cheapest per epoch survive longest in the best case.
-  const order = costs.map((c, i) => ({ c, i })).sort((a, b) => a.c.trainFlopsPerEpoch - b.c.trainFlopsPerEpoch);
+  const order = costs.map((c, i) => ({ c, i })).sort((a, b) => epochFlops(a.c) - epochFlops(b.c));
   const best = new Array<number>(costs.length);
   const expected = new Array<number>(costs.length);
   const finishing = new Array<number>(costs.length).fill(1);
@@ -109,9 +138,15 @@ export function sweepCost(trials: PlannedTrial[], stopping?: Stopping): SweepCos
   }
   const out: SweepCost = { trials: n, full, best: caseOf(best) };
   if (stopping.method === 'asha') {
+    const trainFlops = costs.map((c, i) => c.trainFlopsPerEpoch * (expected[i] ?? c.epochs));
+    // Evaluation is paid by the fraction that finishes.
+    const forwardFlops = costs.map(
+      (c, i) => c.validationFlopsPerEpoch * (expected[i] ?? c.epochs) + c.evalFlops * (finishing[i] ?? 1),
+    );
     out.expected = {
-      // Evaluation is paid by the fraction that finishes.
-      flops: costs.map((c, i) => c.trainFlopsPerEpoch * (expected[i] ?? c.epochs) + c.evalFlops * (finishing[i] ?? 1)),
+      flops: trainFlops.map((f, i) => f + (forwardFlops[i] ?? 0)),
+      trainFlops,
+      forwardFlops,
       epochExamples: expected.reduce((a, e, i) => a + e * (examples[i] ?? 0), 0),
     };
   }

@@ -23,13 +23,18 @@ export interface SweepEstimate {
 
 /**
  * What a sweep will cost here: the cost model's flops, turned into seconds by this machine's
- * calibration (plus each trial process's start-up), and into wall time on `workers` trial
- * processes started longest first. One function for `plan`, `run`, `launch` and `--dry-run`.
+ * calibration (training and forward-only passes each at their measured speed, plus each trial
+ * process's start-up), and into wall time on `workers` trial processes started longest first.
+ * One function for `plan`, `run`, `launch` and `--dry-run`.
  */
 export function estimateSweep(trials: PlannedTrial[], calib: Calibration, workers: number, stopping?: Stopping): SweepEstimate {
   const cost = sweepCost(trials, stopping);
   const of = (c: CostCase): CaseEstimate => {
-    const seconds = c.flops.map((f) => f / calib.flopsPerSecond + calib.startupSeconds);
+    // A calibration cached before forward passes were timed counts them at the training speed.
+    const forwardRate = calib.forwardFlopsPerSecond ?? calib.flopsPerSecond;
+    const seconds = c.trainFlops.map(
+      (f, i) => f / calib.flopsPerSecond + (c.forwardFlops[i] ?? 0) / forwardRate + calib.startupSeconds,
+    );
     return {
       flops: c.flops.reduce((a, b) => a + b, 0),
       epochExamples: c.epochExamples,
