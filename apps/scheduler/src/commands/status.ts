@@ -33,6 +33,16 @@ function workerColumns(now: number): Column<WorkerView>[] {
   ];
 }
 
+/** The queue's jobs by state and its workers' heartbeats. */
+async function queueView(flags: RedisFlags): Promise<{ prefix: string; counts: Record<string, number>; workers: WorkerView[] }> {
+  const queues = await openQueues(flags);
+  try {
+    return { prefix: queues.prefix, counts: await queues.counts(), workers: await queues.workerRegistry().list() };
+  } finally {
+    await queues.close();
+  }
+}
+
 export function registerStatus(program: Command): void {
   addRedisFlags(
     program
@@ -83,7 +93,13 @@ export function registerStatus(program: Command): void {
           etaSeconds: sweepEtaSeconds(s) ?? null,
           specJson: undefined,
         }));
-        process.stdout.write(`${renderJson(flags.sweep ? { sweep: out[0], trials: trialsShown(flags.sweep) } : out)}\n`);
+        if (!flags.sweep) {
+          process.stdout.write(`${renderJson(out)}\n`);
+          return;
+        }
+        // One sweep: with Redis, the queue's own view beside the DB's (a key added; the rest unchanged).
+        const queue = redisUrl(flags) ? { queue: await queueView(flags) } : {};
+        process.stdout.write(`${renderJson({ sweep: out[0], trials: trialsShown(flags.sweep), ...queue })}\n`);
         return;
       }
       process.stdout.write(render(format, sweeps, columns));
@@ -106,18 +122,12 @@ export function registerStatus(program: Command): void {
       }
       if (redisUrl(flags)) {
         // The queue's own view: jobs by state and the workers connected right now.
-        const queues = await openQueues(flags);
-        try {
-          const counts = await queues.counts();
-          const workers = await queues.workerRegistry().list();
-          process.stdout.write(
-            `\nqueue ${queues.prefix}: ${Object.entries(counts)
-              .map(([state, n]) => `${n} ${state}`)
-              .join(', ')}\n\n${render(format, workers, workerColumns(Date.now()))}`,
-          );
-        } finally {
-          await queues.close();
-        }
+        const { prefix, counts, workers } = await queueView(flags);
+        process.stdout.write(
+          `\nqueue ${prefix}: ${Object.entries(counts)
+            .map(([state, n]) => `${n} ${state}`)
+            .join(', ')}\n\n${render(format, workers, workerColumns(Date.now()))}`,
+        );
       }
     });
   });
