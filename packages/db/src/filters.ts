@@ -3,61 +3,17 @@ import { RESULT_COLUMNS, type ResultColumn } from './result-columns.ts';
 
 export { RESULT_COLUMNS, type ResultColumn } from './result-columns.ts';
 
-const COLUMN_NAMES = Object.keys(RESULT_COLUMNS).join(', ');
-const OPS = ['<=', '>=', '!=', '=', '<', '>'] as const;
-/** The `--where` grammar: column op value, nothing else (this is CLI input, checked strictly). */
-const CONDITION = /^([A-Za-z][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>)\s*(.*)$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const QUOTED = /^'[^']*'$|^"[^"]*"$/;
-const BARE = /^[^\s'"=<>!]+$/;
+/**
+ * The comparisons a results query takes. The DB accepts only whitelisted columns
+ * (RESULT_COLUMNS); the text grammar that produces these (`--where k>=5`, `--sort -testNll`) is
+ * the CLI's and the dashboard's (apps/scheduler/src/result-filters.ts).
+ */
+export const FILTER_OPS = ['<=', '>=', '!=', '=', '<', '>'] as const;
 
 export interface Condition {
   column: ResultColumn;
-  op: (typeof OPS)[number];
+  op: (typeof FILTER_OPS)[number];
   value: string | number;
-}
-
-/**
- * Parses `--where` expressions such as `k>=5`, `objective=iwae`, `layers=2 and k!=1`.
- * Values that look like numbers compare as numbers.
- */
-export function parseWhere(expressions: string[]): Condition[] {
-  const out: Condition[] = [];
-  const problems: { field: string; value: unknown; expected: string }[] = [];
-  for (const expr of expressions) {
-    for (const part of expr.split(/\s+and\s+|,/i)) {
-      const text = part.trim();
-      if (text === '') continue;
-      const m = CONDITION.exec(text);
-      if (!m) {
-        problems.push({ field: '--where', value: text, expected: `column<op>value with op one of ${OPS.join(' ')}` });
-        continue;
-      }
-      const [, column = '', op = '=', raw = ''] = m;
-      // Own properties only: `constructor` or `hasOwnProperty` are not columns.
-      if (!Object.hasOwn(RESULT_COLUMNS, column)) {
-        problems.push({ field: '--where', value: column, expected: `a column: ${COLUMN_NAMES}` });
-        continue;
-      }
-      if (raw === '') {
-        problems.push({ field: '--where', value: text, expected: 'a value after the operator' });
-        continue;
-      }
-      // `k==1`, `k<>1`, `k=<1` leave an operator character in the value: not in the grammar.
-      const value = NUMBER.test(raw) ? Number(raw) : QUOTED.test(raw) ? raw.slice(1, -1) : BARE.test(raw) ? raw : undefined;
-      if (value === undefined) {
-        problems.push({
-          field: '--where',
-          value: text,
-          expected: `column<op>value with op one of ${OPS.join(' ')} and a number, a word or a quoted string as the value`,
-        });
-        continue;
-      }
-      out.push({ column: column as ResultColumn, op: op as Condition['op'], value });
-    }
-  }
-  if (problems.length > 0) throw new ValidationError('results filter', problems);
-  return out;
 }
 
 export interface SortKey {
@@ -65,16 +21,19 @@ export interface SortKey {
   descending: boolean;
 }
 
-/** Parses `--sort testNll,-k` (a leading "-" sorts descending). */
-export function parseSort(expr: string | undefined): SortKey[] {
-  if (!expr) return [];
-  return expr.split(',').map((part) => {
-    const text = part.trim();
-    const descending = text.startsWith('-');
-    const column = descending ? text.slice(1) : text;
-    if (!Object.hasOwn(RESULT_COLUMNS, column)) {
-      throw new ValidationError('results sort', [{ field: '--sort', value: column, expected: `a column: ${COLUMN_NAMES}` }]);
-    }
-    return { column: column as ResultColumn, descending };
-  });
+/**
+ * The SQL of a results column, refusing anything the whitelist lacks (own keys only:
+ * `constructor` is not a column): the only text of a query that does not travel as a parameter.
+ */
+export function resultColumnSql(column: string): string {
+  if (!Object.hasOwn(RESULT_COLUMNS, column))
+    throw new ValidationError('results query', [{ field: 'column', value: column, expected: 'a results column' }]);
+  return RESULT_COLUMNS[column] as string;
+}
+
+/** A condition's SQL (its value a parameter); an operator outside FILTER_OPS is refused. */
+export function conditionSql(c: Condition): string {
+  if (!(FILTER_OPS as readonly string[]).includes(c.op))
+    throw new ValidationError('results query', [{ field: 'op', value: c.op, expected: `one of ${FILTER_OPS.join(' ')}` }]);
+  return `${resultColumnSql(c.column)} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`;
 }

@@ -14,6 +14,7 @@ import type {
   TrialWithConfig,
 } from './db-types.ts';
 import { DbError } from './errors.ts';
+import { conditionSql, resultColumnSql } from './filters.ts';
 import { RESULT_COLUMNS } from './result-columns.ts';
 import type { TrialStatus } from './schema.ts';
 import { epochs, sweeps, trialConfigs, trials } from './schema.ts';
@@ -193,7 +194,7 @@ export class ResultQueries {
   /** One row per trial with its result (if any), filtered and sorted on whitelisted columns. */
   results(q: ResultsQuery = {}): ResultRow[] {
     const { clause, params } = resultsWhere(q);
-    const order = (q.sort ?? []).map((s) => `${RESULT_COLUMNS[s.column]} ${s.descending ? 'desc' : 'asc'} nulls last`);
+    const order = (q.sort ?? []).map((s) => `${resultColumnSql(s.column)} ${s.descending ? 'desc' : 'asc'} nulls last`);
     order.push('t.sweep_id', 't.layers', 't.objective', 't.k', 't.latent', 't.seed', 't.id');
     const page = [
       q.limit ? `limit ${Math.floor(q.limit)}` : q.offset ? 'limit -1' : '',
@@ -251,7 +252,7 @@ function resultsWhere(q: ResultsQuery): { clause: string; params: (string | numb
     params.push(q.sweepId);
   }
   for (const c of q.where ?? []) {
-    clauses.push(`${RESULT_COLUMNS[c.column]} ${c.op === '!=' ? 'is not' : c.op === '=' ? 'is' : c.op} ?`);
+    clauses.push(conditionSql(c));
     params.push(c.value);
   }
   return { clause: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', params };

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { expandSweep, sweepSpecFromObject, type TrialResult, ValidationError } from '@iwae-sweep/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReadOnlyQueryError, UnknownEntityError } from './errors.ts';
-import { parseSort, parseWhere } from './filters.ts';
 import { readOnlyQuery } from './read-only-query.ts';
 import { ResultsDb } from './results-db.ts';
 import { fillSweep, fixtureResult } from './test-fixtures.ts';
@@ -69,7 +68,7 @@ describe('ResultsDb', () => {
     const r = resultFor(0, 120);
     expect(db.recordResult(id, r)).toBe(true);
     expect(db.recordResult(id, { ...r, testNll: 1 })).toBe(false);
-    const row = db.results({ where: parseWhere([`trial=${id}`]) })[0];
+    const row = db.results({ where: [{ column: 'trial', op: '=', value: id }] })[0];
     expect(row?.testNll).toBe(120);
     expect(row?.status).toBe('done');
     expect(row?.testBoundsByK).toEqual({ '1': -123, '5': -121 });
@@ -109,15 +108,28 @@ describe('ResultsDb', () => {
     db.trialStarted(plan.trials[5]?.id as string);
     const [s] = db.sweepSummaries();
     expect(s).toMatchObject({ id: 'db-test', total: 8, done: 4, failed: 1, running: 1, queued: 2, cancelled: 0 });
-    const done = db.results({ sweepId: 'db-test', where: parseWhere(['status=done']), sort: parseSort('-testNll') });
+    const done = db.results({
+      sweepId: 'db-test',
+      where: [{ column: 'status', op: '=', value: 'done' }],
+      sort: [{ column: 'testNll', descending: true }],
+    });
     expect(done.map((r) => r.testNll)).toEqual([103, 102, 101, 100]);
-    const failed = db.results({ where: parseWhere(['status = failed']) });
+    const failed = db.results({ where: [{ column: 'status', op: '=', value: 'failed' }] });
     expect(failed[0]?.error).toBe('boom');
     // Two seeds of the one model that matches (an empty answer must not pass).
-    const iwae5 = db.results({ where: parseWhere(['k>=5 and objective=iwae']) });
+    const iwae5 = db.results({
+      where: [
+        { column: 'k', op: '>=', value: 5 },
+        { column: 'objective', op: '=', value: 'iwae' },
+      ],
+    });
     expect(iwae5.map((r) => `${r.objective} k=${r.k}`)).toEqual(['iwae k=5', 'iwae k=5']);
-    expect(() => parseWhere(['nope=3'])).toThrow(/--where: got "nope", expected a column/);
-    expect(() => parseSort('-bogus')).toThrow(/--sort: got "bogus"/);
+    // The column whitelist is the DB's own: a condition or sort key outside it never reaches SQL.
+    expect(() => db.results({ where: [{ column: 'constructor', op: '=', value: 1 }] })).toThrow(
+      /column: got "constructor", expected a results column/,
+    );
+    expect(() => db.results({ sort: [{ column: 'bogus', descending: false }] })).toThrow(/column: got "bogus"/);
+    expect(() => db.countResults({ where: [{ column: 'k', op: '; drop' as '=', value: 1 }] })).toThrow(/op: got "; drop"/);
   });
 
   it('builds the paper table with mean ± sd over seeds', () => {

@@ -7,7 +7,6 @@ import { configGroupId, expandSweep, type PlannedTrial, sweepSpecFromObject, tri
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFIG_COLUMNS } from './config-columns.ts';
-import { parseSort, parseWhere } from './filters.ts';
 import { readOnlyQuery } from './read-only-query.ts';
 import { ResultsDb } from './results-db.ts';
 import { fillSweep, fixtureResult } from './test-fixtures.ts';
@@ -43,7 +42,11 @@ describe('results view: every config field is a column', () => {
   it('shows, filters and sorts on learningRate and every other config field, numbers as numbers', () => {
     const db = filled();
     try {
-      const rows = db.results({ sweepId: 'lr', where: parseWhere(['learningRate<0.0005']), sort: parseSort('-seed') });
+      const rows = db.results({
+        sweepId: 'lr',
+        where: [{ column: 'learningRate', op: '<', value: 0.0005 }],
+        sort: [{ column: 'seed', descending: true }],
+      });
       expect(rows.map((r) => [r.config.learningRate, r.config.seed])).toEqual([
         [0.0003, 1],
         [0.0003, 0],
@@ -57,9 +60,15 @@ describe('results view: every config field is a column', () => {
         evalKs: [1, 5],
         hidden: 200,
       });
-      expect(db.results({ where: parseWhere(['schedule=constant and hidden=200']) })).toHaveLength(4);
-      expect(db.countResults({ where: parseWhere(['learningRate>=0.001']) })).toBe(2);
-      expect(() => parseWhere(['constructor=1'])).toThrow(/--where: got "constructor", expected a column/);
+      expect(
+        db.results({
+          where: [
+            { column: 'schedule', op: '=', value: 'constant' },
+            { column: 'hidden', op: '=', value: 200 },
+          ],
+        }),
+      ).toHaveLength(4);
+      expect(db.countResults({ where: [{ column: 'learningRate', op: '>=', value: 0.001 }] })).toBe(2);
     } finally {
       db.close();
     }

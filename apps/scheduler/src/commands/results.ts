@@ -1,9 +1,9 @@
 import { parseNumberFlag } from '@iwae-sweep/cli';
 import { ValidationError } from '@iwae-sweep/core';
-import { parseSort, parseWhere } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { OUTPUT_FORMATS, type OutputFormat } from '../format-table.ts';
 import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
+import { parseSort, parseWhere } from '../result-filters.ts';
 import { renderEpochs, renderResults } from '../results-columns.ts';
 import { parseGroupBy, renderGroups } from '../results-groups.ts';
 

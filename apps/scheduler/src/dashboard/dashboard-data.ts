@@ -1,7 +1,6 @@
 import { OBJECTIVES } from '@iwae-sweep/core';
 import {
   type Condition,
-  parseWhere,
   RESULT_COLUMNS,
   type ResultColumn,
   type ResultsDb,
@@ -9,6 +8,7 @@ import {
   TRIAL_STATUSES,
 } from '@iwae-sweep/db';
 import { z } from 'zod';
+import { parseWhere } from '../result-filters.ts';
 import { RunLock } from '../run-lock.ts';
 import { deadRun, withShownStatus } from '../shown-status.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
