@@ -72,6 +72,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface TrialNumbers {
   id: string;
   status: string;
+  /** Attempts and last error (shown for a trial not done). */
+  why: string;
   epochs: { epoch: number; trainBound: number }[];
   values: unknown[];
 }
@@ -81,7 +83,7 @@ function readNumbers(dbFile: string): TrialNumbers[] {
   return withDb(dbFile, ({ sqlite: db }) => {
     const trials = db
       .prepare(
-        `select id, status, test_nll, test_bound, test_bounds, train_bound, active_units, active_units_per_layer
+        `select id, status, attempts, error, test_nll, test_bound, test_bounds, train_bound, active_units, active_units_per_layer
            from trials where sweep_id = 'chaos' order by id`,
       )
       .all() as Record<string, unknown>[];
@@ -89,6 +91,7 @@ function readNumbers(dbFile: string): TrialNumbers[] {
     return trials.map((t) => ({
       id: t.id as string,
       status: t.status as string,
+      why: `${t.attempts} attempt(s)${t.error ? `, ${String(t.error).slice(0, 300)}` : ''}`,
       epochs: epochs.all(t.id) as { epoch: number; trainBound: number }[],
       values: [t.test_nll, t.test_bound, t.test_bounds, t.train_bound, t.active_units, t.active_units_per_layer],
     }));
@@ -244,7 +247,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     check(
       'no stuck or failed trial',
       notDone.length === 0,
-      notDone.length ? `${notDone.map((r) => `${r.id}:${r.status}`).join(' ')}` : `${rows.length} trials done`,
+      notDone.length ? `${notDone.map((r) => `${r.id}:${r.status} (${r.why})`).join(' ')}` : `${rows.length} trials done`,
     );
     check(
       'every trial recorded exactly once',

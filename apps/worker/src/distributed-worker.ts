@@ -186,12 +186,15 @@ export class DistributedWorker {
       void dw.reportFailure(job, err);
       void dw.beat();
     });
-    worker.on('lockRenewalFailed', (jobIds: string[]) =>
+    worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      // Not ours any more: its run stops at its next write (fenced), and BullMQ reports neither
+      // its completion nor its failure here, so the watchdog must not wait for it.
+      for (const id of jobIds) dw.watchdog?.ended(id);
       log.warn(
         { trials: jobIds },
         `lost the lock of ${jobIds.join(', ')} (another worker may take them; this run stops at its next write)`,
-      ),
-    );
+      );
+    });
     worker.on('error', (err) => log.error(`worker ${id}: ${err.message}`));
     dw.unsubscribe = await subscribeControl(
       opts.url,

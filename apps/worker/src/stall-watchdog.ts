@@ -46,6 +46,9 @@ export class StallWatchdog {
   progressed(jobId: string, pid: number): void {
     const t = this.trials.get(jobId);
     if (!t) return;
+    // Trial processes are pooled: one that now runs this trial has left any trial it ran before
+    // (a run that ended without this worker hearing of it). Never end a process for its past.
+    for (const [other, o] of this.trials) if (other !== jobId && o.pid === pid) this.trials.delete(other);
     const now = Date.now();
     // The gap since its process started reporting (the first report only names the process).
     if (t.pid === pid) t.longestGapMs = Math.max(t.longestGapMs, now - t.lastAt);
