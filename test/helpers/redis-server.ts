@@ -163,7 +163,7 @@ export class OwnRedis {
   /** Kills the server with SIGKILL (a crash: only what AOF fsynced survives). */
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return; // gone already (a second kill)
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;

@@ -87,8 +87,9 @@ export async function openRedis(
 ): Promise<Redis> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   let lastError: unknown;
+  const options = connectionOptions(url, opts.role ?? 'producer', opts.tls);
   const client = new Redis({
-    ...connectionOptions(url, opts.role ?? 'producer', opts.tls),
+    ...options,
     lazyConnect: true,
     connectTimeout: timeoutMs,
     // During the check, give up quickly; the caller decides whether to retry.
@@ -104,6 +105,10 @@ export async function openRedis(
         setTimeout(() => reject(new ConnectTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs).unref(),
       ),
     ]);
+    // Checked: from now on it reconnects like any other connection of its role. (With the
+    // check's policy it ended for good after ~1 s of outage: a Redis restart or failover left a
+    // collector unable to read a lock or reconcile until it was restarted.)
+    client.options.retryStrategy = options.retryStrategy;
     return client;
   } catch (err) {
     client.disconnect();
