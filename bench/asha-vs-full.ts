@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandSweep, type SweepPlan, sweepSpecFromObject } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import { calibration, estimateSweep, LineDisplay, LocalRunner } from '@iwae-sweep/scheduler';
+import { calibration, estimateSweep } from '@iwae-sweep/scheduler';
+import { timedLocalSweep } from './timed-local-sweep.ts';
 
 const [configs = 27, epochs = 9, trainSize = 1000, maxK = 20] = process.argv.slice(2).map(Number);
 const workers = 2;
 const dir = mkdtempSync(join(tmpdir(), 'iwae-asha-'));
-const devNull = { write: () => true } as unknown as NodeJS.WritableStream;
 
 function plan(name: string, stopping?: object): SweepPlan {
   return expandSweep(
@@ -49,19 +49,7 @@ function plan(name: string, stopping?: object): SweepPlan {
 async function run(p: SweepPlan) {
   const db = ResultsDb.open(join(dir, `${p.sweepId}.db`));
   try {
-    db.saveSweep({ id: p.sweepId, spec: p.spec, mode: 'local' });
-    db.addTrials(p.sweepId, p.trials);
-    const start = performance.now();
-    const summary = await new LocalRunner({
-      db,
-      sweepId: p.sweepId,
-      trials: db.trialsWithConfig(p.sweepId),
-      workers,
-      backend: 'wasm',
-      artifactsDir: join(dir, p.sweepId),
-      display: new LineDisplay(devNull),
-    }).run();
-    const seconds = (performance.now() - start) / 1000;
+    const { summary, seconds } = await timedLocalSweep(db, p, { workers, artifactsDir: join(dir, p.sweepId) });
     const rows = db.trialsOf(p.sweepId);
     const epochExamples = rows.reduce((a, t) => a + t.epochsDone * t.trainSize, 0);
     const done = rows.filter((t) => t.status === 'done' && t.testNll !== null);

@@ -10,11 +10,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandSweep, type SweepPlan, sweepSpecFromObject } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import { calibration, estimateSweep, LineDisplay, LocalRunner } from '@iwae-sweep/scheduler';
+import { calibration, estimateSweep } from '@iwae-sweep/scheduler';
+import { timedLocalSweep } from './timed-local-sweep.ts';
 
 const [workers = 2, trainSize = 1000, epochs = 3] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-plan-'));
-const devNull = { write: () => true } as unknown as NodeJS.WritableStream;
 const load = () => loadavg()[0] as number;
 
 const plan = (validationSize: number): SweepPlan =>
@@ -32,19 +32,7 @@ const cached = await calibration('wasm');
 // Measured now, into a file of its own: the user's cache is left as it was.
 const fresh = await calibration('wasm', { refresh: true, file: join(dir, 'calibration.json') });
 const db = ResultsDb.open(join(dir, 'iwae.db'));
-db.saveSweep({ id: sweep.sweepId, spec: sweep.spec, mode: 'local' });
-db.addTrials(sweep.sweepId, sweep.trials);
-const start = performance.now();
-const summary = await new LocalRunner({
-  db,
-  sweepId: sweep.sweepId,
-  trials: db.trialsWithConfig(sweep.sweepId),
-  workers,
-  backend: 'wasm',
-  artifactsDir: join(dir, 'artifacts'),
-  display: new LineDisplay(devNull),
-}).run();
-const measured = (performance.now() - start) / 1000;
+const { summary, seconds: measured } = await timedLocalSweep(db, sweep, { workers, artifactsDir: join(dir, 'artifacts') });
 // Trial processes' own durations: Σ says whether the cost model or the scheduling is off.
 const trialSeconds = db.trialsOf(sweep.sweepId).reduce((a, t) => a + ((t.finishedAt ?? 0) - (t.startedAt ?? 0)) / 1000, 0);
 db.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandSweep, sweepSpecFromObject } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import { LineDisplay, LocalRunner } from '@iwae-sweep/scheduler';
+import { timedLocalSweep } from './timed-local-sweep.ts';
 
 const workers = Number(process.argv[2] ?? 1);
 const dir = mkdtempSync(join(tmpdir(), 'iwae-par-'));
@@ -16,20 +16,7 @@ const plan = expandSweep(
   }),
 );
 const db = ResultsDb.open(join(dir, 'iwae.db'));
-db.saveSweep({ id: plan.sweepId, spec: plan.spec, mode: 'local' });
-db.addTrials(plan.sweepId, plan.trials);
-const devNull = { write: () => true } as unknown as NodeJS.WritableStream;
-const start = performance.now();
-const summary = await new LocalRunner({
-  db,
-  sweepId: plan.sweepId,
-  trials: db.trialsWithConfig(plan.sweepId),
-  workers,
-  backend: 'wasm',
-  artifactsDir: dir,
-  display: new LineDisplay(devNull),
-}).run();
-const seconds = (performance.now() - start) / 1000;
+const { summary, seconds } = await timedLocalSweep(db, plan, { workers, artifactsDir: dir });
 db.close();
 rmSync(dir, { recursive: true, force: true });
 if (summary.done !== 4) throw new Error(`only ${summary.done} trials finished`);
