@@ -2,13 +2,22 @@ import type { TrialRow } from '@iwae-sweep/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, waitFor } from '../helpers/cli.ts';
 import { Cluster } from '../helpers/cluster.ts';
-import { assertExactlyOnce, readTrials } from '../helpers/sweep-fixture.ts';
+import { assertExactlyOnce, readTrials, withDb } from '../helpers/sweep-fixture.ts';
 
 // One trial of 6 short epochs: long enough to freeze its process part-way.
 const SPEC = `name: stall
 base: { trainSize: 1000, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
 grid:
   k: [5]
+  objective: [iwae]
+`;
+
+// One epoch that outlasts the stall timeout below (a large trial on a slow CPU,
+// scaled down), with a validation bound after it: slow, not stalled.
+const SLOW_SPEC = `name: slow
+base: { trainSize: 8000, testSize: 20, batchSize: 20, epochs: 1, evalK: 20, validationSize: 2000, validationK: 50 }
+grid:
+  k: [10]
   objective: [iwae]
 `;
 
@@ -51,4 +60,28 @@ describe('a trial that stops progressing while its worker lives on', () => {
     expect(t.resumedFromEpoch).toBeGreaterThanOrEqual(frozenAt);
     expect(assertExactlyOnce(c.db, 'stall')).toEqual({ trials: 1, epochs: 6 });
   }, 420_000);
+
+  // The watchdog must tell a stalled trial from a slow one: a single epoch (or a validation
+  // bound) can take longer than --stall-timeout. Before trials reported progress inside an epoch,
+  // the first epoch had to fit in the timeout: this trial was ended at every attempt, forever.
+  it('leaves alone a healthy trial whose epoch outlasts --stall-timeout', async () => {
+    const stallMs = 8000;
+    cluster = await Cluster.start({ label: 'slow', spec: SLOW_SPEC, workers: 1, lockMs: 3000, stallMs });
+    const c = cluster;
+    const host = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
+    const trial = (): TrialRow | undefined => readTrials(c.db, 'slow')[0];
+    const seen = () => ({
+      trial: trial() && { status: trial()?.status, epochs: trial()?.epochsDone, attempts: trial()?.attempts },
+      log: host.log.slice(-600),
+    });
+    expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
+    c.collector.start();
+    host.start();
+    await waitFor(() => trial()?.status === 'done', 240_000, 'the slow trial done', 200, seen);
+    expect(host.log, JSON.stringify(seen())).not.toMatch(/ending its process/);
+    expect(trial()?.attempts, JSON.stringify(seen())).toBe(1);
+    // The premise: its one epoch took longer than the stall timeout.
+    const [epoch] = withDb(c.db, (db) => db.sqlite.prepare('select seconds from epochs').all() as { seconds: number }[]);
+    expect(epoch?.seconds).toBeGreaterThan(stallMs / 1000);
+  }, 300_000);
 });

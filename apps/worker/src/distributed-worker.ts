@@ -18,7 +18,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { serializeError } from './serialize-error.ts';
 import { type AnyLog, asLevelLog, type LevelLog } from './service-logger.ts';
-import { DEFAULT_STALL_TIMEOUT_MS, StallWatchdog } from './stall-watchdog.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, progressEveryMs, StallWatchdog } from './stall-watchdog.ts';
 import { trialProgressSchema } from './trial-progress.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
 
@@ -105,6 +105,7 @@ export class DistributedWorker {
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     const host = opts.host ?? hostname();
     const id = opts.workerId ?? `${host}:${process.pid}`;
+    const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       IWAE_SWEEP_REDIS_URL: opts.url,
@@ -126,6 +127,7 @@ export class DistributedWorker {
           }
         : {}),
       ...(opts.gitSha ? { IWAE_SWEEP_GIT_SHA: opts.gitSha } : {}),
+      IWAE_SWEEP_PROGRESS_MS: String(progressEveryMs(stallMs)),
     };
     const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
       connection: connectionOptions(opts.url, 'worker', tls),
@@ -156,7 +158,6 @@ export class DistributedWorker {
       startedAt: Date.now(),
     };
     const dw = new DistributedWorker(id, worker, results, redis, registry, info, log);
-    const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     if (stallMs > 0) dw.watchdog = dw.watchStalls(stallMs);
     worker.on('active', (job: Job<TrialJob>) => {
       dw.active.set(job.id as string, job.data.sweepId);

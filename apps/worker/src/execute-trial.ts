@@ -15,6 +15,8 @@ export interface TrialSink {
   phase(phase: TrialPhase, detail: { backend?: string; resumedFromEpoch?: number }): void | Promise<void>;
   epoch(metrics: EpochMetrics, totalEpochs: number): void | Promise<void>;
   evalProgress?(done: number, total: number): void;
+  /** Work inside an epoch went on (a training batch, a validation pass): see runTrial's onTrainProgress. */
+  trainProgress?(): void;
   /**
    * Called at each rung of the job's stopping rule, after that epoch was reported: resolves to
    * true if the trial must stop there. The decision is taken where every trial's rung results are
@@ -67,6 +69,7 @@ export async function executeTrial(job: TrialJob, opts: ExecuteOptions): Promise
         if (await opts.sink.rung(metrics.epoch)) controller.abort(STOPPED_BY_RULE);
       },
       onEvalProgress: (done, n) => opts.sink.evalProgress?.(done, n),
+      ...(opts.sink.trainProgress ? { onTrainProgress: () => opts.sink.trainProgress?.() } : {}),
     });
   } catch (err) {
     if (err instanceof TrainingAbortedError && controller.signal.reason === STOPPED_BY_RULE) {

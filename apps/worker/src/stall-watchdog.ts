@@ -1,6 +1,14 @@
 /** A worker's --stall-timeout unless given: an epoch of a large trial on a slow CPU is long. */
 export const DEFAULT_STALL_TIMEOUT_MS = 2 * 3600_000;
 
+/**
+ * How often a trial reports progress inside an epoch or an evaluation: four times
+ * per stall timeout (a report may wait behind a slow batch), at most every 5 s (each is a Redis write).
+ */
+export function progressEveryMs(stallMs: number): number {
+  return stallMs > 0 ? Math.max(10, Math.min(5000, Math.floor(stallMs / 4))) : 5000;
+}
+
 /** A running trial as the watchdog sees it. */
 interface Watched {
   pid: number | undefined;
@@ -54,6 +62,9 @@ export class StallWatchdog {
     if (t.pid === pid) t.longestGapMs = Math.max(t.longestGapMs, now - t.lastAt);
     t.pid = pid;
     t.lastAt = now;
+    // Progress again after a stall was reported: watched again (a process that started slowly,
+    // past the timeout, must still be ended if it stalls later).
+    t.fired = false;
   }
 
   ended(jobId: string): void {

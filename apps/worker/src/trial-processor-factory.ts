@@ -108,7 +108,14 @@ export function createTrialProcessor(runTrial: TrialRunner) {
     const report = (progress: Omit<TrialProgress, 'pid'> = {}) =>
       void job.updateProgress({ pid: process.pid, ...progress } satisfies TrialProgress);
     report();
-    let lastEvalReport = 0;
+    // Progress inside an epoch or an evaluation, a few times per stall timeout (each is a Redis write).
+    let lastReport = Date.now();
+    const reportEvery = (progress: Omit<TrialProgress, 'pid'>) => {
+      const now = Date.now();
+      if (now - lastReport < env.IWAE_SWEEP_PROGRESS_MS) return;
+      lastReport = now;
+      report(progress);
+    };
     const emit = emitter({
       sweepId: payload.sweepId,
       workerId: env.IWAE_SWEEP_WORKER_ID,
@@ -145,6 +152,8 @@ export function createTrialProcessor(runTrial: TrialRunner) {
         signal: controller.signal,
         sink: {
           phase: (phase, detail) => {
+            // Its backend and data are ready, or its evaluation starts: progress for the watchdog.
+            report({});
             // "loading" is implied by the start event, "training" by the first epoch and "done" by
             // the result: each event is a job, and jobs are the orchestration's cost per trial.
             if (phase === 'evaluating') pending.push(emit({ type: 'phase', trialId, phase, ...detail }));
@@ -162,13 +171,9 @@ export function createTrialProcessor(runTrial: TrialRunner) {
             if (lateStop && !controller.signal.aborted) controller.abort(STOPPED_BY_RULE);
           },
           rung: (epoch) => rungs.wait(epoch),
-          evalProgress: (done, total) => {
-            // A long evaluation is progress too (a few reports a minute: each is a Redis write).
-            const now = Date.now();
-            if (now - lastEvalReport < 5000) return;
-            lastEvalReport = now;
-            report({ evaluated: { done, total } });
-          },
+          // A long epoch or evaluation is progress too.
+          trainProgress: () => reportEvery({}),
+          evalProgress: (done, total) => reportEvery({ evaluated: { done, total } }),
         },
       });
       await Promise.all([...pending, emit({ type: 'result', trialId, result })]);

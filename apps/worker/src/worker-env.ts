@@ -48,6 +48,11 @@ const schema = z.object({
    * default TRIAL_COMMAND_TIMEOUT_MS.
    */
   IWAE_SWEEP_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  /**
+   * How often the trial reports progress inside an epoch or an evaluation: a few
+   * times per stall timeout of its worker's watchdog (progressEveryMs), at most every 5 s.
+   */
+  IWAE_SWEEP_PROGRESS_MS: z.coerce.number().int().min(10).default(5000),
 });
 export type WorkerEnv = z.infer<typeof schema>;
 

@@ -33,6 +33,12 @@ export interface RunTrialOptions {
    */
   onCheckpointRejected?: (err: CheckpointError) => void | Promise<void>;
   onEvalProgress?: (imagesDone: number, images: number) => void;
+  /**
+   * Called as an epoch's work proceeds (after each training batch and each pass of the
+   * validation bound): an epoch of a large trial on a slow machine takes hours, and a watchdog
+   * must tell it from a stalled one.
+   */
+  onTrainProgress?: () => void;
   /** Checked between epochs: when aborted, the trial stops with {@link TrainingAbortedError}. */
   signal?: AbortSignal;
 }
@@ -77,8 +83,8 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
     let examples = 0;
     while (trainer.epoch < total) {
       if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
-      const metrics = trainer.trainEpoch();
-      if (validation) trainer.recordValidation(await validationBound(trainer, validation));
+      const metrics = trainer.trainEpoch(opts.onTrainProgress);
+      if (validation) trainer.recordValidation(await validationBound(trainer, validation, opts.onTrainProgress));
       if (snrDue(config, trainer.epoch, total)) trainer.annotateLastEpoch({ gradientSnr: trialGradientSnr(trainer, train) });
       trainSeconds += metrics.seconds;
       examples += config.trainSize;

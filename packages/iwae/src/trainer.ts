@@ -81,7 +81,11 @@ export class IwaeTrainer {
    * records, from the same log weights, both training bounds: mean_k log w (the ELBO estimate)
    * and logsumexp_k log w − log K (L_K), so VAE and IWAE curves can be read for what they are.
    */
-  trainEpoch(): EpochMetrics {
+  /**
+   * Trains one epoch. `onBatch` is called after each batch with the examples done so far: a
+   * watchdog's sign of life inside an epoch, which can take hours (the loop never yields).
+   */
+  trainEpoch(onBatch?: (examplesDone: number, examples: number) => void): EpochMetrics {
     const { batchSize, trainSize, lossReduction } = this.config;
     const spec = objectiveSpecOf(this.config);
     const k = samplesOf(spec);
@@ -126,6 +130,7 @@ export class IwaeTrainer {
       boundSum += bound * b;
       elboSum += (elbo as number) * b;
       iwaeSum += (iwae as number) * b;
+      onBatch?.(from + b, trainSize);
     }
     const seconds = (performance.now() - start) / 1000;
     this.completed += 1;

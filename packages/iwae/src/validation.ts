@@ -28,12 +28,17 @@ export function validationImages(config: TrialConfig, trainSplit: ImageSet): Ima
  * differ by what the model learnt, not by sampling noise. Used for learning curves and early
  * stopping.
  */
-export async function validationBound(trainer: IwaeTrainer, images: ImageSet): Promise<number> {
+export async function validationBound(
+  trainer: IwaeTrainer,
+  images: ImageSet,
+  onProgress?: (imagesDone: number, images: number) => void,
+): Promise<number> {
   const { validationK, seed } = trainer.config;
   const result = await evaluateBound(trainer.ops, trainer.params, trainer.arch, images, {
     k: validationK,
     seed,
     stream: 'validation',
+    ...(onProgress ? { onProgress } : {}),
   });
   return result.bound;
 }
