@@ -60,6 +60,8 @@ describe('results: every config field, one set of names, numbers as numbers', ()
     const table = await cli('--where', 'objective=iwae');
     expect(table.split('\n')[0]).toMatch(/\blearningRate\b.*\btestNll\b/);
     expect(table).toMatch(/\nevery row: .*hidden=200.*\n$/);
+    // Fields no row sets (gradSnr, m and beta of other objectives) are not listed as "=null".
+    expect(table).not.toMatch(/every row: .*=null/);
   });
 
   it('--epochs exports one row per epoch (long format) as CSV', async () => {

@@ -129,9 +129,13 @@ function numericColumn(name: string, records: ResultRecord[]): boolean {
 
 /** "hidden=200 learningRate=0.001 …": the config fields a table left out because every row has them. */
 export function describeConstant(constant: Record<string, Cell>): string {
-  return Object.entries(constant)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
-    .join(' ');
+  return (
+    Object.entries(constant)
+      // A field no row sets (m, beta, gradSnr… of other objectives) says nothing here.
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
+      .join(' ')
+  );
 }
 
 /** `results` as text: a table (with a line of the fields every row shares), CSV or JSON. */

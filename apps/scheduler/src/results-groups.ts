@@ -125,7 +125,13 @@ export function renderGroups(format: OutputFormat, rows: ResultRow[], by: string
   let out = render('table', records, table);
   const best = groups.find((g) => g.nll);
   if (best?.nll) {
-    const fields = by.map((f) => `${f}=${cellText(best.record[f])}`).join(' ');
+    // What sets the best group apart: the fields that differ between groups (all of them when
+    // there is one group), without the ones it leaves unset.
+    const differing = by.filter((f) => new Set(records.map((r) => JSON.stringify(r[f] ?? null))).size > 1);
+    const fields = (differing.length > 0 ? differing : by)
+      .filter((f) => (best.record[f] ?? null) !== null)
+      .map((f) => `${f}=${cellText(best.record[f])}`)
+      .join(' ');
     out += `best configuration (lowest mean testNll): ${fields} — testNll ${pm(best.nll.mean, best.nll.sd, 2)} (n=${best.nll.n})\n`;
   } else {
     out += 'best configuration: none yet (no finished trials)\n';
