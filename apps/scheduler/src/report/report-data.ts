@@ -6,6 +6,17 @@ import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
 import { type ModelKey, modelKeys } from './model-keys.ts';
 import { buildRungData, type RungData } from './rung-data.ts';
 
+/** A trial row with what its label (trialLabel) is made of. */
+type LabelledRow = {
+  trial: string;
+  objective: string;
+  layers: number;
+  k: number;
+  m: number | null;
+  latent: number;
+  seed: number;
+};
+
 export type { ModelKey } from './model-keys.ts';
 
 export interface BoundCurve extends ModelKey {
@@ -143,16 +154,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
         `select id as trial, objective, layers, k, m, latent, seed, error from trials
           where sweep_id = ? and status = 'failed' order by id limit 200`,
       )
-      .all(sweepId) as {
-      trial: string;
-      objective: string;
-      layers: number;
-      k: number;
-      m: number | null;
-      latent: number;
-      seed: number;
-      error: string | null;
-    }[]
+      .all(sweepId) as (LabelledRow & { error: string | null })[]
   ).map((f) => ({
     trial: f.trial,
     label: trialLabel(f),
@@ -166,17 +168,7 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
            from trials t left join trials o on o.id = t.reused_from
           where t.sweep_id = ? and t.reused_from is not null order by t.id limit 200`,
       )
-      .all(sweepId) as {
-      trial: string;
-      objective: string;
-      layers: number;
-      k: number;
-      m: number | null;
-      latent: number;
-      seed: number;
-      fromSweep: string | null;
-      fromTrial: string;
-    }[]
+      .all(sweepId) as (LabelledRow & { fromSweep: string | null; fromTrial: string })[]
   ).map((r) => ({
     trial: r.trial,
     label: trialLabel(r),
