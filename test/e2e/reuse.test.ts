@@ -125,6 +125,12 @@ describe('reusing finished identical trials across sweeps', () => {
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout, change).toMatch(/would add 2 trials, estimated/);
         expect(r.stdout, change).not.toMatch(/reused from|would be reused/);
+        // A twin of another code version is named as the reason the trial trains; a trial not done is no twin.
+        if (change.startsWith('git_sha'))
+          expect(r.stdout).toMatch(
+            /1 has a finished identical trial computed by another code version \(or backend\): never reused/,
+          );
+        else expect(r.stdout, change).not.toMatch(/identical trial/);
       });
     }
     const stopping = await runCli([

@@ -14,27 +14,42 @@ export interface DryRunReuse {
   file: string;
 }
 
-/** The trials to add that a finished identical trial of another sweep could fill (read-only). */
-function reusable(plan: SweepPlan, added: PlannedTrial[], r: DryRunReuse | undefined): Map<string, ReuseMatch> {
-  if (!r || typeof r.reuse === 'string' || added.length === 0 || !existsSync(r.file)) return new Map();
+/**
+ * The trials to add that a finished identical trial of another sweep could fill (read-only), and
+ * how many others have a twin that the rules refuse (computed by other code, or another backend).
+ */
+function reusable(
+  plan: SweepPlan,
+  added: PlannedTrial[],
+  r: DryRunReuse | undefined,
+): { matches: Map<string, ReuseMatch>; refused: number } {
+  if (!r || typeof r.reuse === 'string' || added.length === 0 || !existsSync(r.file)) return { matches: new Map(), refused: 0 };
   const db = ResultsDb.open(r.file, { readonly: true });
   try {
-    return new Map(db.findReusable(plan.sweepId, added, r.reuse).map((m) => [m.trialId, m]));
+    const matches = new Map(db.findReusable(plan.sweepId, added, r.reuse).map((m) => [m.trialId, m]));
+    const refused = db.findIdenticalAnyVersion(
+      plan.sweepId,
+      added.filter((t) => !matches.has(t.id)),
+    ).length;
+    return { matches, refused };
   } finally {
     db.close();
   }
 }
 
-function reuseLine(r: DryRunReuse | undefined, n: number): string {
+function reuseLine(r: DryRunReuse | undefined, n: number, refused: number): string {
   if (!r) return '';
   if (r.asked && typeof r.reuse === 'string') return `--reuse: nothing would be reused: ${r.reuse}\n`;
-  if (r.asked || n === 0) return '';
-  return `${n} of them ${n === 1 ? 'has' : 'have'} a finished identical trial in another sweep: --reuse would copy those instead of training them\n`;
+  const other = refused
+    ? `${refused} ${refused === 1 ? 'has' : 'have'} a finished identical trial computed by another code version (or backend): never reused\n`
+    : '';
+  if (r.asked || n === 0) return other;
+  return `${n} of them ${n === 1 ? 'has' : 'have'} a finished identical trial in another sweep: --reuse would copy those instead of training them\n${other}`;
 }
 
 /** `run/launch --dry-run`: the trials a run would add, with their estimated cost; nothing is written. */
 export function dryRunText(plan: SweepPlan, change: SpecChange, reuseOpts?: DryRunReuse): string {
-  const matches = reusable(plan, change.added, reuseOpts);
+  const { matches, refused } = reusable(plan, change.added, reuseOpts);
   const copying = reuseOpts?.asked ? matches : new Map<string, ReuseMatch>();
   const shown = [
     'objective',
@@ -69,7 +84,7 @@ export function dryRunText(plan: SweepPlan, change: SpecChange, reuseOpts?: DryR
     copying.size > 0
       ? `would add ${change.added.length} trials: ${copying.size} would be reused, ${change.added.length - copying.size} to train, estimated ${fmtFlops(total)}`
       : `would add ${change.added.length} trials, estimated ${fmtFlops(total)} in all`;
-  return `${head}${change.added.length > 0 ? table : ''}${adds} (dry run: nothing written)\n${reuseLine(reuseOpts, matches.size)}`;
+  return `${head}${change.added.length > 0 ? table : ''}${adds} (dry run: nothing written)\n${reuseLine(reuseOpts, matches.size, refused)}`;
 }
 
 const reusedFrom = (m: ReuseMatch | undefined) => (m ? `${m.fromSweep}/${m.fromTrial}` : '');

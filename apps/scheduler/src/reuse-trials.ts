@@ -29,20 +29,30 @@ export function reuseFinishedTrials(
   const fresh = candidates.filter((t) => t.status === 'queued' && t.attempts === 0);
   const matches = db.findReusable(sweepId, fresh, rules);
   const copied = new Set(db.reuseTrials(matches));
-  return { candidates: fresh.length, copied: matches.filter((m) => copied.has(m.trialId)) };
+  // Twins the rules refused (another code version or backend): they train, and the log says why.
+  const refused = db.findIdenticalAnyVersion(
+    sweepId,
+    fresh.filter((t) => !copied.has(t.id)),
+  ).length;
+  return { candidates: fresh.length, copied: matches.filter((m) => copied.has(m.trialId)), refused };
 }
 
 /** What `--reuse` did: how many trials it looked at (queued, never started), which it copied. */
 export interface ReuseOutcome {
   candidates: number;
   copied: ReuseMatch[];
+  /** Trials left to train that have a finished twin computed by other code (or another pinned backend). */
+  refused: number;
 }
 
 /** One line for a run's log: how many trials were reused, and from which sweeps. */
-export function describeReuse({ candidates, copied: matches }: ReuseOutcome): string {
+export function describeReuse({ candidates, copied: matches, refused }: ReuseOutcome): string {
   if (candidates === 0) return 'reuse: no trial of the sweep is waiting to start; nothing to reuse\n';
+  const other = refused
+    ? `reuse: ${refused} trial(s) have a finished identical trial computed by another code version (or backend): they train\n`
+    : '';
   if (matches.length === 0)
-    return `reuse: no finished identical trial in another sweep; the ${candidates} waiting trial(s) train\n`;
+    return other || `reuse: no finished identical trial in another sweep; the ${candidates} waiting trial(s) train\n`;
   const sweeps = [...new Set(matches.map((m) => m.fromSweep))].sort();
-  return `reuse: ${matches.length} trial(s) copied from finished identical trials of ${sweeps.join(', ')} (same config, seed and code): not trained again\n`;
+  return `reuse: ${matches.length} trial(s) copied from finished identical trials of ${sweeps.join(', ')} (same config, seed and code): not trained again\n${other}`;
 }

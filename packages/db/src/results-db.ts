@@ -124,6 +124,10 @@ export class ResultsDb {
   findReusable(sweepId: string, trials: readonly { id: string; config: TrialConfig }[], rules: ReuseRules): ReuseMatch[] {
     return this.reuse.find(sweepId, trials, rules);
   }
+  /** Finished identical trials of other sweeps under any code version or backend (to explain, never to reuse). */
+  findIdenticalAnyVersion(sweepId: string, trials: readonly { id: string; config: TrialConfig }[]): ReuseMatch[] {
+    return this.reuse.findAnyVersion(sweepId, trials);
+  }
   /** Copies the matches' results into their (queued, never started) trials; returns those copied. */
   reuseTrials(matches: readonly ReuseMatch[], now = Date.now()): string[] {
     return this.reuse.apply(matches, now);

@@ -96,18 +96,36 @@ export class TrialReuse {
 
   /** Which of these trials (of `sweepId`) a finished identical trial elsewhere can fill. Reads only. */
   find(sweepId: string, trials: readonly { id: string; config: TrialConfig }[], rules: ReuseRules): ReuseMatch[] {
+    return this.search(sweepId, trials, rules);
+  }
+
+  /**
+   * Finished identical trials of other sweeps whatever code or backend computed them: not for
+   * reuse, only to tell a user why a trial that has a twin still trains.
+   */
+  findAnyVersion(sweepId: string, trials: readonly { id: string; config: TrialConfig }[]): ReuseMatch[] {
+    return this.search(sweepId, trials, undefined);
+  }
+
+  private search(sweepId: string, trials: readonly { id: string; config: TrialConfig }[], rules: ReuseRules | undefined) {
     const sources = this.conn.sqlite.prepare(
       `select s.id, s.sweep_id as sweepId, s.reused_from as reusedFrom, c.config_json as configJson
          from trials s join trial_configs c on c.trial_id = s.id
         where s.group_id = ? and s.seed = ? and s.status = 'done' and s.result_recorded_at is not null
-          and s.sweep_id != ? and s.git_sha = ? ${rules.backend ? 'and s.backend = ?' : ''}
+          and s.sweep_id != ? ${rules ? 'and s.git_sha = ?' : ''} ${rules?.backend ? 'and s.backend = ?' : ''}
         order by s.reused_from is not null, s.result_recorded_at, s.id limit 20`,
     );
     const originOf = this.conn.sqlite.prepare('select sweep_id as sweepId from trials where id = ?');
     const matches: ReuseMatch[] = [];
     for (const t of trials) {
       const identity = stableStringify(identityForm(t.config));
-      const params = [configGroupId(t.config), t.config.seed, sweepId, rules.gitSha, ...(rules.backend ? [rules.backend] : [])];
+      const params = [
+        configGroupId(t.config),
+        t.config.seed,
+        sweepId,
+        ...(rules ? [rules.gitSha] : []),
+        ...(rules?.backend ? [rules.backend] : []),
+      ];
       // The group id is a hash prefix: the whole normalised config decides, as for trial ids.
       const source = (sources.all(...params) as SourceRow[]).find(
         (s) => stableStringify(identityForm(decodeTrialConfig(s.configJson, s.id))) === identity,
