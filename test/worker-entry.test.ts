@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from './helpers/cleanups.ts';
 import { CLI, killTree, REPO, runCli, startCli, tempDir, WORKER_CLI, waitFor } from './helpers/cli.ts';
@@ -51,6 +52,34 @@ describe('the worker entry', () => {
     expect(modules.some((m) => m.includes('/bullmq/'))).toBe(true);
     // …and nothing of the DB.
     expect(modules.filter((m) => DB_MODULES.test(m))).toEqual([]);
+  });
+
+  // Its trial processes read IWAE_SWEEP_* variables of the worker's environment: a bad one must
+  // stop the worker at start, not fail every trial it takes.
+  it('refuses a bad trial-process variable at start: one line, exit 2, Redis untouched', async () => {
+    const prefix = uniquePrefix('worker-env');
+    onCleanup(() => deletePrefix(SHARED_REDIS, prefix));
+    const ckpt = tempDir('worker-env-ckpt');
+    onCleanup(ckpt.cleanup);
+    const { code, stderr, stdout } = await runCli(['--redis', SHARED_REDIS, '--prefix', prefix, '--checkpoints', ckpt.dir], {
+      bin: WORKER_CLI,
+      env: { IWAE_SWEEP_COMMAND_TIMEOUT_MS: '30s' },
+    });
+    expect(code, stderr + stdout).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/IWAE_SWEEP_COMMAND_TIMEOUT_MS: got "30s", expected/)]);
+    expect(stdout).toBe('');
+    const redis = new Redis(SHARED_REDIS);
+    onCleanup(async () => {
+      await redis.quit();
+    });
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(keys).toEqual([]);
   });
 
   it('the probe sees the DB where it is loaded: the scheduler CLI loads it and SQLite', async () => {

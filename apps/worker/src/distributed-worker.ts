@@ -21,6 +21,7 @@ import { type AnyLog, asLevelLog, type LevelLog } from './service-logger.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, progressEveryMs, StallWatchdog } from './stall-watchdog.ts';
 import { trialProgressSchema } from './trial-progress.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
+import { workerEnv } from './worker-env.ts';
 
 export interface DistributedWorkerOptions {
   url: string;
@@ -101,7 +102,6 @@ export class DistributedWorker {
   static async start(opts: DistributedWorkerOptions): Promise<DistributedWorker> {
     const log = asLevelLog(opts.log);
     const tls = opts.caFile ? readRedisCa(opts.caFile) : {};
-    await waitForRedis(opts.url, tls, log);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     const host = opts.host ?? hostname();
     const id = opts.workerId ?? `${host}:${process.pid}`;
@@ -129,6 +129,10 @@ export class DistributedWorker {
       ...(opts.gitSha ? { IWAE_SWEEP_GIT_SHA: opts.gitSha } : {}),
       IWAE_SWEEP_PROGRESS_MS: String(progressEveryMs(stallMs)),
     };
+    // What every trial process will read, checked now: a bad IWAE_SWEEP_* variable would fail each
+    // trial this worker takes (the whole sweep, at its pace), not the worker.
+    workerEnv(childEnv);
+    await waitForRedis(opts.url, tls, log);
     const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
       connection: connectionOptions(opts.url, 'worker', tls),
       prefix,
