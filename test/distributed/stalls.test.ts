@@ -84,4 +84,34 @@ describe('a trial that stops progressing while its worker lives on', () => {
     const [epoch] = withDb(c.db, (db) => db.sqlite.prepare('select seconds from epochs').all() as { seconds: number }[]);
     expect(epoch?.seconds).toBeGreaterThan(stallMs / 1000);
   }, 300_000);
+
+  // A stall is the worker's failure (killed, frozen, cut off past its lock), not the trial's.
+  // With BullMQ's limit at 2, a trial whose host was lost three times failed for good ('job
+  // stalled more than allowable limit'): twice in a 210-trial chaos run.
+  it('a trial whose worker is killed three times mid-trial still finishes', async () => {
+    cluster = await Cluster.start({
+      label: 'restalls',
+      spec: SPEC.replace('name: stall', 'name: restalls'),
+      workers: 1,
+      lockMs: 3000,
+    });
+    const c = cluster;
+    const host = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
+    const trial = (): TrialRow | undefined => readTrials(c.db, 'restalls')[0];
+    const seen = () => ({
+      trial: trial() && { status: trial()?.status, epochs: trial()?.epochsDone, error: trial()?.error },
+      log: host.log.slice(-600),
+    });
+    expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
+    c.collector.start();
+    host.start();
+    for (let kill = 1; kill <= 3; kill++) {
+      await waitFor(() => (trial()?.epochsDone ?? 0) >= kill, 120_000, `epoch ${kill} trained`, 100, seen);
+      await host.kill();
+      host.start();
+    }
+    await waitFor(() => ['done', 'failed'].includes(trial()?.status ?? ''), 240_000, 'the trial ended', 200, seen);
+    expect(trial()?.status, JSON.stringify(seen())).toBe('done');
+    expect(assertExactlyOnce(c.db, 'restalls')).toEqual({ trials: 1, epochs: 6 });
+  }, 420_000);
 });

@@ -76,6 +76,9 @@ async function waitForRedis(url: string, tls: RedisTls, log: LevelLog, signal?: 
   }
 }
 
+/** Times a trial may be handed back by a worker that stopped renewing its lock. */
+export const MAX_STALLS = 20;
+
 /**
  * A worker process: pulls trials from Redis and runs each in a sandboxed child process.
  * Cancellations published by the scheduler reach the trials running here; on stop, running
@@ -140,7 +143,11 @@ export class DistributedWorker {
       concurrency: opts.concurrency ?? 1,
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 2,
+      // A stall is this worker failing its trial (killed, frozen, cut off past its lock), not the
+      // trial failing: a crashing trial kills only its sandboxed process, and that attempt counts.
+      // With the old limit of 2, a trial whose hosts were hit three times failed for good (seen
+      // twice in a 210-trial chaos run: 'job stalled more than allowable limit').
+      maxStalledCount: MAX_STALLS,
       useWorkerThreads: false,
       workerForkOptions: { execArgv: tsxExecArgv(), env: childEnv },
       autorun: false,
