@@ -38,7 +38,7 @@ describe('the worker entry', () => {
     onCleanup(() => killTree(worker));
     await waitFor(
       () => /waiting for trials/.test(worker.seen().stderr + worker.seen().stdout),
-      60_000,
+      120_000, // a loaded machine: tsx compiles the worker's graph first
       'the worker to wait for trials',
       100,
       () => worker.seen(),

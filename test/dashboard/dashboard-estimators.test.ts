@@ -1,12 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import { ResultsDb } from '@iwae-sweep/db';
-import { buildReportData, renderReport } from '@iwae-sweep/scheduler';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatorPlan, fixtureSlopeSe, writeEstimatorSweep } from '../../apps/scheduler/src/test-fixtures/estimator-sweep.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startCli, tempDir } from '../helpers/cli.ts';
 import { dashboardUrl } from '../helpers/dashboard-url.ts';
+import { openReport, writeReport } from '../helpers/report-page.ts';
 
 // The estimator fixture (K ∈ {1, 5, 50} × iwae, iwae-dreg, miwae M=5, exact SNR power laws) on the
 // dashboard's sweep page and in the HTML report, as Chromium shows them.
@@ -22,7 +21,7 @@ beforeAll(async () => {
   writeEstimatorSweep(db);
   const rdb = ResultsDb.open(db, { readonly: true });
   try {
-    writeFileSync(report, renderReport(buildReportData(rdb, estimatorPlan.sweepId)));
+    writeReport(rdb, estimatorPlan.sweepId, report);
   } finally {
     rdb.close();
   }
@@ -143,14 +142,8 @@ describe('the estimator views in Chromium', () => {
   });
 
   it('the report: the same table, slopes and charts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const { page, errors } = await openReport(browser, report);
     try {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${report}`);
-      await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 20_000 }).catch(() => {
-        throw new Error(`the report's charts were never ready; page errors: ${JSON.stringify(errors)}`);
-      });
       checkViews(await estimatorViews(page));
       expect(errors).toEqual([]);
     } finally {

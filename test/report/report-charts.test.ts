@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EpochMetrics, expandSweep, sweepSpecFromObject, type TrialResult } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import { buildReportData, renderReport } from '@iwae-sweep/scheduler';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
+import { openReport, writeReport } from '../helpers/report-page.ts';
 
 // A report of 4 models × 2 seeds over 3 epochs, read in Chromium: what a user sees in its charts.
 const dir = mkdtempSync(join(tmpdir(), 'iwae-report-charts-'));
@@ -62,7 +62,7 @@ beforeAll(async () => {
     db.saveSweep({ id: plan.sweepId, spec: plan.spec, mode: 'local' });
     db.addTrials(plan.sweepId, plan.trials);
     for (const [i, t] of plan.trials.entries()) db.recordResult(t.id, result(t, i));
-    writeFileSync(file, renderReport(buildReportData(db, plan.sweepId)));
+    writeReport(db, plan.sweepId, file);
   } finally {
     db.close();
   }
@@ -75,10 +75,8 @@ afterAll(async () => {
 
 describe('report charts in Chromium', () => {
   it('draw every figure with integer epoch ticks, blank legends off the cursor, one colour per model', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const { page } = await openReport(browser, file);
     try {
-      await page.goto(`file://${file}`);
-      await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 20_000 });
       const seen = await page.evaluate(() => {
         const charts = Array.from(document.querySelectorAll<HTMLElement>('.chart')).filter((c) => c.querySelector('.uplot'));
         return charts.map((c) => ({

@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EpochMetrics, expandSweep, judgeAtRung, sweepSpecFromObject, type TrialResult } from '@iwae-sweep/core';
 import { applyTrialEvent, ResultsDb } from '@iwae-sweep/db';
-import { buildReportData, renderReport } from '@iwae-sweep/scheduler';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
 import { REPO } from '../helpers/cli.ts';
+import { openReport, writeReport } from '../helpers/report-page.ts';
 
 const ARTIFACTS = join(REPO, 'test-results');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -92,7 +92,7 @@ beforeAll(async () => {
         db.recordResult(t.id, result);
       }
     }
-    writeFileSync(file, renderReport(buildReportData(db, plan.sweepId)));
+    writeReport(db, plan.sweepId, file);
   } finally {
     db.close();
   }
@@ -105,10 +105,8 @@ afterAll(async () => {
 
 describe('the report of an early-stopped sweep', () => {
   it('tables every rung (recorded, promoted, stopped, cutoff) and every stopped trial with its rung, bound and reason', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const { page } = await openReport(browser, file);
     try {
-      await page.goto(`file://${file}`);
-      await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 20_000 });
       const rungRows = await page
         .locator('#rung-table tbody tr')
         .evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? '')));
@@ -145,10 +143,8 @@ describe('the report of an early-stopped sweep', () => {
   });
 
   it('plots each trial per epoch with the rungs marked, stopped trials grey with the reason on hover, colours as elsewhere', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const { page } = await openReport(browser, file);
     try {
-      await page.goto(`file://${file}`);
-      await page.waitForSelector('body[data-charts-ready="true"]', { timeout: 20_000 });
       const legend = await page.evaluate(() => {
         const entries = (id: string) =>
           Array.from(document.querySelectorAll(`#${id} .u-legend .u-series`))
