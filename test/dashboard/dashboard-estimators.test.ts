@@ -1,4 +1,4 @@
-import { ResultsDb } from '@iwae-sweep/db';
+import { ResultsDb, TRIAL_STATUSES } from '@iwae-sweep/db';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimatorPlan, fixtureSlopeSe, writeEstimatorSweep } from '../../apps/scheduler/src/test-fixtures/estimator-sweep.ts';
@@ -100,6 +100,9 @@ describe('the estimator views in Chromium', () => {
       const ks = await page.$$eval('#trials tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[4]?.textContent));
       expect(ks).toContain('M=5 × K=50');
       expect(ks).toContain('50');
+      // The status filter offers every status a trial can have (an early-stopped sweep's "stopped" too).
+      const statuses = await page.$$eval('#filters select[name="status"] option', (os) => os.map((o) => o.textContent));
+      expect(statuses).toEqual(['any', ...TRIAL_STATUSES]);
       // The objective filter offers the sweep's objectives, and filters on them.
       const options = await page.$$eval('#filters select[name="objective"] option', (os) => os.map((o) => o.textContent));
       expect(options).toEqual(['any', 'iwae', 'iwae-dreg', 'miwae', 'vae']);

@@ -33,7 +33,7 @@ export function trialTableHtml(configColumns, objectives) {
     'attempts',
   ];
   return `<div class="filters" id="filters">
-  <label>status <select name="status"><option value="">any</option>${['queued', 'running', 'done', 'failed', 'cancelled'].map((s) => `<option>${s}</option>`).join('')}</select></label>
+  <label>status <select name="status"><option value="">any</option>${['queued', 'running', 'done', 'failed', 'cancelled', 'stopped'].map((s) => `<option>${s}</option>`).join('')}</select></label>
   <label>objective <select name="objective"><option value="">any</option>${objectives.map((o) => `<option>${esc(o)}</option>`).join('')}</select></label>
   <label>layers <select name="layers"><option value="">any</option><option>1</option><option>2</option></select></label>
   <label>k <input name="k" type="number" min="1"></label>
