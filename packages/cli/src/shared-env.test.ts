@@ -1,17 +1,6 @@
-import { ValidationError } from '@iwae-sweep/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseEnv, sharedEnvSchema } from './shared-env.ts';
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.message;
-    throw err;
-  }
-  throw new Error('accepted');
-}
 
 describe('the shared environment', () => {
   it('gives the defaults when nothing is set, and reads only IWAE_SWEEP_* variables', () => {
@@ -28,17 +17,22 @@ describe('the shared environment', () => {
   });
 
   it('names a bad variable and its value, never a password or a secret', () => {
-    const url = refusal(() => parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_REDIS_URL: 'http://:Zq9secret@h' }));
-    expect(url).toMatch(/IWAE_SWEEP_REDIS_URL: got "http:\/\/\*\*\*@h", expected a redis:\/\/ or rediss:\/\/ URL/);
-    expect(url).not.toContain('Zq9');
+    const secretFree = (pattern: RegExp) =>
+      expect.objectContaining({
+        name: 'ValidationError',
+        message: expect.stringMatching(new RegExp(`^(?![^]*Zq9)[^]*${pattern.source}`)),
+      });
+    expect(() => parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_REDIS_URL: 'http://:Zq9secret@h' })).toThrow(
+      secretFree(/IWAE_SWEEP_REDIS_URL: got "http:\/\/\*\*\*@h", expected a redis:\/\/ or rediss:\/\/ URL/),
+    );
     const schema = sharedEnvSchema.extend({ IWAE_SWEEP_TOKEN: z.string().min(16) });
-    const token = refusal(() => parseEnv(schema, 'environment', { IWAE_SWEEP_TOKEN: 'Zq9short' }));
-    expect(token).toMatch(/IWAE_SWEEP_TOKEN: got "\(hidden, 8 characters\)"/);
-    expect(token).not.toContain('Zq9');
+    expect(() => parseEnv(schema, 'environment', { IWAE_SWEEP_TOKEN: 'Zq9short' })).toThrow(
+      secretFree(/IWAE_SWEEP_TOKEN: got "\(hidden, 8 characters\)"/),
+    );
   });
 
   it('treats an empty variable as unset only when asked (the trial process does)', () => {
-    expect(refusal(() => parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_PREFIX: '' }))).toMatch(/IWAE_SWEEP_PREFIX/);
+    expect(() => parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_PREFIX: '' })).toThrow(/IWAE_SWEEP_PREFIX/);
     expect(parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_PREFIX: '' }, { skipEmpty: true }).IWAE_SWEEP_PREFIX).toBe(
       'iwae-sweep',
     );
