@@ -108,10 +108,15 @@ describe('the dashboard on the researcher path (Chromium)', () => {
     }
   });
 
-  it("names a reused trial's original on its page, with a link to it", async () => {
+  it("marks reused trials in the trial table and names a reused trial's original on its page, with a link", async () => {
     const trial = readTrials(db, 'lrs-again')[0];
-    const { page, errors } = await openPage(`/trials/${trial?.id}`);
+    const { page, errors } = await openPage('/sweeps/lrs-again');
     try {
+      await page.waitForSelector('body[data-table-ready="true"]', { timeout: 15_000 });
+      const marks = await page.$$eval('#trials tbody .reused', (s) => s.map((e) => e.getAttribute('title')));
+      expect(marks).toHaveLength(8);
+      expect(marks.every((m) => /^reused from lrs\/t[0-9a-f]{20}$/.test(m ?? ''))).toBe(true);
+      await page.goto(`${url}/trials/${trial?.id}`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
       const link = await page.getAttribute('#reused-from a', 'href');
       expect(link).toBe(`/trials/${trial?.reusedFrom}`);

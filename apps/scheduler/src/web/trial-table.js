@@ -61,7 +61,7 @@ function configCell(t, column) {
  * @param {string[]} configColumns
  */
 const rowHtml = (t, configColumns) =>
-  `<td><a href="/trials/${encodeURIComponent(t.trial)}">${esc(String(t.trial).slice(0, 9))}…</a></td><td>${statusBadge(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}</td><td>${esc(t.objective)}</td>
+  `<td><a href="/trials/${encodeURIComponent(t.trial)}">${esc(String(t.trial).slice(0, 9))}…</a></td><td>${statusBadge(t.status)}${t.status === 'running' && t.phase ? ` <span class="muted">${esc(t.phase)}</span>` : ''}${t.reusedFrom ? ` <span class="muted reused" title="reused from ${esc(t.reusedFrom)}">reused</span>` : ''}</td><td>${esc(t.objective)}</td>
 <td class="num">${esc(t.layers)}</td><td class="num">${esc(t.m === null ? t.k : samplesLabel(t))}</td><td class="num">${esc(t.latent)}</td>${configColumns.map((c) => `<td class="num" data-col="${esc(c)}">${esc(configCell(t, c))}</td>`).join('')}<td class="num">${esc(t.seed)}</td><td class="num epochs">${esc(t.epochsDone)}/${esc(t.epochs)}</td>
 <td class="num">${num(t.lastTrainBound)}</td><td class="num">${num(t.testNll)}</td><td class="num">${esc(t.activeUnitsPerLayer?.join('+') ?? '–')}</td><td class="num">${esc(t.attempts)}</td><td class="muted">${esc(t.worker ?? '')}</td>`;
 
