@@ -106,6 +106,8 @@ export interface SnrInputs {
   draws: number;
   /** Source of the ε of every draw. */
   rng: Rng;
+  /** Called after each draw: thousands of them at a large K take long, and a watchdog must see them. */
+  onDraw?: () => void;
 }
 
 /**
@@ -139,6 +141,7 @@ export function gradientSnr(spec: ObjectiveSpec, inp: SnrInputs): GradientSnr {
       }
       for (const g of Object.values(grads)) g.dispose();
       moments.add(byName);
+      inp.onDraw?.();
     }
   } finally {
     x.dispose();

@@ -34,8 +34,8 @@ export interface RunTrialOptions {
   onCheckpointRejected?: (err: CheckpointError) => void | Promise<void>;
   onEvalProgress?: (imagesDone: number, images: number) => void;
   /**
-   * Called as an epoch's work proceeds (after each training batch and each pass of the
-   * validation bound): an epoch of a large trial on a slow machine takes hours, and a watchdog
+   * Called as an epoch's work proceeds (after each training batch, each pass of the validation
+   * bound and each gradient-SNR draw): an epoch of a large trial on a slow machine takes hours, and a watchdog
    * must tell it from a stalled one.
    */
   onTrainProgress?: () => void;
@@ -85,7 +85,8 @@ export async function runTrial(config: TrialConfig, opts: RunTrialOptions = {}):
       if (opts.signal?.aborted) throw new TrainingAbortedError(trainer.epoch, String(opts.signal.reason ?? 'aborted'));
       const metrics = trainer.trainEpoch(opts.onTrainProgress);
       if (validation) trainer.recordValidation(await validationBound(trainer, validation, opts.onTrainProgress));
-      if (snrDue(config, trainer.epoch, total)) trainer.annotateLastEpoch({ gradientSnr: trialGradientSnr(trainer, train) });
+      if (snrDue(config, trainer.epoch, total))
+        trainer.annotateLastEpoch({ gradientSnr: trialGradientSnr(trainer, train, opts.onTrainProgress) });
       trainSeconds += metrics.seconds;
       examples += config.trainSize;
       if (opts.checkpoints) {

@@ -39,4 +39,23 @@ describe('the gradSnr trial field', () => {
     expect(checked.epochs.map((m) => m.trainBound)).toEqual(plain.epochs.map((m) => m.trainBound));
     expect(checked.testBound).toBe(plain.testBound);
   });
+
+  // A worker's stall watchdog must see the draws: thousands at a large K can outlast any timeout.
+  it('reports progress after every training batch and every gradient draw', async () => {
+    let calls = 0;
+    // 2 batches of 20, no validation, then 7 draws after the one epoch.
+    const config = tinyConfig({
+      objective: 'iwae',
+      k: 2,
+      trainSize: 40,
+      batchSize: 20,
+      testSize: 10,
+      evalK: 5,
+      activeUnitImages: 10,
+      epochs: 1,
+      gradSnr: 7,
+    });
+    await runTrial(config, { backend: 'wasm', onTrainProgress: () => calls++ });
+    expect(calls).toBe(2 + 7);
+  });
 });

@@ -16,7 +16,7 @@ export function snrDue(config: TrialConfig, epoch: number, totalEpochs: number):
  * its objective on one fixed batch (the first batchSize training images, binarised once). Its
  * randomness comes from streams of its own, so checking never changes what training computes.
  */
-export function trialGradientSnr(trainer: IwaeTrainer, train: ImageSet): GradientSnr {
+export function trialGradientSnr(trainer: IwaeTrainer, train: ImageSet, onDraw?: () => void): GradientSnr {
   const { config } = trainer;
   if (config.gradSnr === undefined) throw new RangeError('the trial has no gradSnr');
   const b = Math.min(config.batchSize, train.n);
@@ -35,5 +35,6 @@ export function trialGradientSnr(trainer: IwaeTrainer, train: ImageSet): Gradien
     x,
     draws: config.gradSnr,
     rng: Rng.fromSeed(config.seed, `grad-snr-${trainer.epoch}`),
+    ...(onDraw ? { onDraw } : {}),
   });
 }
