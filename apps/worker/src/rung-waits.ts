@@ -19,12 +19,16 @@ export class RungWaits {
     private readonly waitMs: number,
   ) {}
 
-  /** Resolves true if the trial must stop at this rung. */
-  async wait(epoch: number): Promise<boolean> {
+  /**
+   * Resolves true if the trial must stop at this rung. `onPoll` after each answered poll: the
+   * wait is alive (a worker's stall watchdog may allow less than `waitMs`).
+   */
+  async wait(epoch: number, onPoll?: () => void): Promise<boolean> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
       const stop = await readRungDecision(this.redis, this.prefix, this.trialId, epoch);
       if (stop !== undefined) return stop;
+      onPoll?.();
       if (Date.now() >= deadline) {
         this.undecided.add(epoch);
         return false;

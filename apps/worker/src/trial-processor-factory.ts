@@ -170,7 +170,8 @@ export function createTrialProcessor(runTrial: TrialRunner) {
             if (stop && !controller.signal.aborted) controller.abort(STOP_REASONS.cancelled);
             if (lateStop && !controller.signal.aborted) controller.abort(STOPPED_BY_RULE);
           },
-          rung: (epoch) => rungs.wait(epoch),
+          // Waiting for the rule's decision (up to IWAE_SWEEP_RUNG_WAIT_MS) is not a stall either.
+          rung: (epoch) => rungs.wait(epoch, () => reportEvery({ epoch })),
           // A long epoch or evaluation is progress too.
           trainProgress: () => reportEvery({}),
           evalProgress: (done, total) => reportEvery({ evaluated: { done, total } }),
