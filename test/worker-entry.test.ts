@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { EXIT_CONFIG } from '../apps/worker/src/worker-command.ts';
+import { EXIT } from '../packages/cli/src/exit-codes.ts';
 import { cleanupAfterEach } from './helpers/cleanups.ts';
 import { CLI, killTree, REPO, runCli, startCli, tempDir, WORKER_CLI, waitFor } from './helpers/cli.ts';
 import { SHARED_REDIS } from './helpers/deployment.ts';
@@ -80,6 +82,14 @@ describe('the worker entry', () => {
       cursor = next;
     } while (cursor !== '0');
     expect(keys).toEqual([]);
+  });
+
+  // A bad flag or variable exits 2, a wrong Redis password 78: restarting fixes neither, so the
+  // systemd unit must not restart on them (Restart=on-failure would loop every RestartSec).
+  it('the systemd unit does not restart the worker on a configuration error', () => {
+    const unit = readFileSync(new URL('../infra/systemd/iwae-sweep-worker@.service', import.meta.url), 'utf8');
+    const codes = /^RestartPreventExitStatus=(.*)$/m.exec(unit)?.[1]?.split(/\s+/).map(Number);
+    expect(codes).toEqual(expect.arrayContaining([EXIT.usage, EXIT_CONFIG]));
   });
 
   it('the probe sees the DB where it is loaded: the scheduler CLI loads it and SQLite', async () => {
