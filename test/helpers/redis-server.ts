@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,10 @@ export interface OwnRedisOptions {
   password?: string;
   /** TLS only (no plaintext port), with a CA and server certificate made for this server. */
   tls?: boolean;
+  /** A replica of the server on this port (its password, if any, is this one's too). */
+  replicaOf?: number;
+  /** A Sentinel (no data) watching the primary on `primaryPort` under `name`. */
+  sentinel?: { name: string; primaryPort: number; primaryPassword?: string; quorum: number };
 }
 
 /**
@@ -94,6 +98,22 @@ export class OwnRedis {
   }
 
   private args(): string[] {
+    const sentinel = this.opts.sentinel;
+    if (sentinel) {
+      // Sentinel takes its settings from a file it may rewrite (what it learns of failovers).
+      const conf = join(this.dir, 'sentinel.conf');
+      const lines = [
+        `port ${this.port}`,
+        'bind 127.0.0.1',
+        `dir ${this.dir}`,
+        `sentinel monitor ${sentinel.name} 127.0.0.1 ${sentinel.primaryPort} ${sentinel.quorum}`,
+        `sentinel down-after-milliseconds ${sentinel.name} 1000`,
+        `sentinel failover-timeout ${sentinel.name} 5000`,
+        ...(sentinel.primaryPassword ? [`sentinel auth-pass ${sentinel.name} ${sentinel.primaryPassword}`] : []),
+      ];
+      writeFileSync(conf, `${lines.join('\n')}\n`);
+      return [conf, '--sentinel'];
+    }
     const t = this.tlsFiles;
     const listen = t
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', t.cert, '--tls-key-file', t.key]
@@ -111,7 +131,8 @@ export class OwnRedis {
       'noeviction',
     ];
     if (this.opts.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
-    if (this.opts.password) args.push('--requirepass', this.opts.password);
+    if (this.opts.password) args.push('--requirepass', this.opts.password, '--masterauth', this.opts.password);
+    if (this.opts.replicaOf) args.push('--replicaof', '127.0.0.1', String(this.opts.replicaOf));
     return args;
   }
 

@@ -1,5 +1,6 @@
 import { parseEnv, sharedEnvSchema } from '@iwae-sweep/cli';
 import { backendNameSchema } from '@iwae-sweep/core';
+import { REDIS_URL_SCHEME } from '@iwae-sweep/queue';
 import { z } from 'zod';
 
 /**
@@ -22,7 +23,7 @@ export function workerServiceEnv(source: NodeJS.ProcessEnv = process.env): Worke
  * (BullMQ forks it; there is no other channel at start). Validated once, at start.
  */
 const schema = z.object({
-  IWAE_SWEEP_REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' }),
+  IWAE_SWEEP_REDIS_URL: z.string().regex(REDIS_URL_SCHEME, { message: 'a redis://, rediss:// or redis+sentinel:// URL' }),
   IWAE_SWEEP_PREFIX: z.string().min(1),
   /** CA certificate file for rediss:// with a private CA. */
   IWAE_SWEEP_REDIS_CA: z.string().min(1).optional(),

@@ -13,7 +13,7 @@ export function addRedisFlags(cmd: Command, required: boolean): Command {
   return cmd
     .option(
       '--redis <url>',
-      `Redis URL, redis://[:password@]host:port[/db] or rediss:// (default: $IWAE_SWEEP_REDIS_URL)${required ? '' : '; without it, local mode'}`,
+      `Redis URL, redis://[:password@]host:port[/db], rediss:// (TLS), or redis+sentinel://[:password@]s1:26379,s2:26379/<primary name> (default: $IWAE_SWEEP_REDIS_URL)${required ? '' : '; without it, local mode'}`,
     )
     .option('--prefix <name>', `namespace of the queues in Redis (default: $IWAE_SWEEP_PREFIX or ${DEFAULT_PREFIX})`)
     .option(

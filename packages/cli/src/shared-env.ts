@@ -1,5 +1,5 @@
 import { ValidationError, zodProblems } from '@iwae-sweep/core';
-import { DEFAULT_PREFIX, redactEnvValue } from '@iwae-sweep/queue';
+import { DEFAULT_PREFIX, REDIS_URL_SCHEME, redactEnvValue } from '@iwae-sweep/queue';
 import { z } from 'zod';
 
 /**
@@ -15,7 +15,7 @@ import { z } from 'zod';
 export const sharedEnvSchema = z.object({
   IWAE_SWEEP_REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' })
+    .regex(REDIS_URL_SCHEME, { message: 'a redis://, rediss:// or redis+sentinel:// URL' })
     .optional(),
   IWAE_SWEEP_PREFIX: z.string().min(1).default(DEFAULT_PREFIX),
   IWAE_SWEEP_REDIS_CA: z.string().min(1).optional(),

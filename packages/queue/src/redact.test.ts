@@ -41,3 +41,26 @@ describe('redisOptionsFromUrl with odd passwords', () => {
     expect(() => redisOptionsFromUrl('redis://:a/b@h')).toThrow(/expected a host|expected a URL/);
   });
 });
+
+describe('redisOptionsFromUrl with Sentinels', () => {
+  it('lists the Sentinels and names the primary; the password is the primary’s', () => {
+    const o = redisOptionsFromUrl('redis+sentinel://:s%40cret@10.0.0.1:26379,[::1]:26380,s3/mymaster/2');
+    expect(o.sentinels).toEqual([
+      { host: '10.0.0.1', port: 26379 },
+      { host: '::1', port: 26380 },
+      { host: 's3', port: 26379 },
+    ]);
+    expect(o).toMatchObject({ name: 'mymaster', db: 2, password: 's@cret' });
+    expect(o.tls).toBeUndefined();
+  });
+
+  it('rediss+sentinel: TLS to the primary and the Sentinels', () => {
+    const o = redisOptionsFromUrl('rediss+sentinel://h:26379/m', { ca: 'PEM' });
+    expect(o).toMatchObject({ tls: { ca: 'PEM' }, sentinelTLS: { ca: 'PEM' }, enableTLSForSentinelMode: true });
+  });
+
+  it('a Sentinel URL without the primary’s name is refused, the password not shown', () => {
+    expect(() => redisOptionsFromUrl('redis+sentinel://:hunter2@h:26379')).toThrow(/expected a Sentinel URL/);
+    expect(() => redisOptionsFromUrl('redis+sentinel://:hunter2@h:26379')).not.toThrow(/hunter2/);
+  });
+});
