@@ -188,7 +188,7 @@ export class Cluster {
       String(this.opts.concurrency ?? 1),
       '--lock-duration',
       String(this.opts.lockMs ?? 4000),
-      ...(this.opts.stallMs === undefined ? [] : ['--stall-timeout', String(this.opts.stallMs)]),
+      ...(this.opts.stallMs === undefined ? [] : ['--stall-timeout', `${this.opts.stallMs}ms`]),
     ];
     return new HostProcess(
       name,

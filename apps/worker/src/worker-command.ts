@@ -3,6 +3,7 @@ import {
   addRedisFlags,
   gitSha,
   parseBackendFlag,
+  parseDurationFlag,
   parseNumberFlag,
   prefixOf,
   type RedisFlags,
@@ -23,6 +24,14 @@ interface WorkerFlags extends RedisFlags {
   stallTimeout: string;
   name?: string;
   hostname?: string;
+}
+
+/**
+ * `--stall-timeout` in ms: 0 turns the watchdog off; anything else reads as every other duration
+ * flag does (a bare number is seconds: `7200` is 2 h, not 7.2 s).
+ */
+export function parseStallTimeout(value: string): number {
+  return value.trim() === '0' ? 0 : parseDurationFlag('--stall-timeout', value);
 }
 
 /** sysexits EX_CONFIG: a configuration error that restarting will not fix (systemd: RestartPreventExitStatus). */
@@ -50,9 +59,9 @@ export function defineWorkerCommand(cmd: Command): Command {
       )
       .option('--lock-duration <ms>', 'job lock: a worker silent this long loses its trial to another', '30000')
       .option(
-        '--stall-timeout <ms>',
-        'a trial silent this long (no epoch, no evaluation progress) is ended and retried from its checkpoint; 0: never',
-        String(DEFAULT_STALL_TIMEOUT_MS),
+        '--stall-timeout <duration>',
+        'a trial silent this long (2h, 30m; a bare number is seconds, like every duration flag) is ended and retried from its checkpoint; 0: never',
+        `${DEFAULT_STALL_TIMEOUT_MS / 1000}s`,
       )
       .option('--name <id>', 'worker id shown in status and the DB (default: <hostname>:<pid>)')
       .option('--hostname <name>', "host name this worker reports (default: the machine's)"),
@@ -65,7 +74,7 @@ export function defineWorkerCommand(cmd: Command): Command {
     const gpu = flags.gpu === undefined ? undefined : parseNumberFlag('--gpu', flags.gpu, { integer: true, min: 0 });
     const backend = flags.backend ? parseBackendFlag(flags.backend) : undefined;
     const lockDurationMs = parseNumberFlag('--lock-duration', flags.lockDuration, { integer: true, min: 1000 });
-    const stallTimeoutMs = parseNumberFlag('--stall-timeout', flags.stallTimeout, { integer: true, min: 0 });
+    const stallTimeoutMs = parseStallTimeout(flags.stallTimeout);
     const env = workerServiceEnv();
     const where = flags.checkpoints ?? env.IWAE_SWEEP_CHECKPOINTS;
     const checkpoints = where === 'redis' ? 'redis' : resolve(where);
