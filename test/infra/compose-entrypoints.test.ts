@@ -15,7 +15,7 @@ const compose = parse(readFileSync(join(REPO, 'infra/docker-compose.yml'), 'utf8
 const onCleanup = cleanupAfterEach();
 
 /** Compose's own interpolation of what reaches the container: `$$` is a literal `$`. */
-const unescape = (s: string) => s.replaceAll('$$', '$');
+const composeDollars = (s: string) => s.replaceAll('$$', '$');
 
 function runEntrypoint(service: string): { argv: string[]; url: string } {
   const svc = compose.services[service];
@@ -25,7 +25,7 @@ function runEntrypoint(service: string): { argv: string[]; url: string } {
   const record = tmp.file('node.json');
   const fakeNode = tmp.file('node', `#!/bin/sh\nprintf '%s\\n' "$IWAE_SWEEP_REDIS_URL" "$@" > ${JSON.stringify(record)}\n`);
   chmodSync(fakeNode, 0o755);
-  const [exe, ...args] = [...svc.entrypoint, ...(svc.command ?? [])].map(unescape);
+  const [exe, ...args] = [...svc.entrypoint, ...(svc.command ?? [])].map(composeDollars);
   const r = spawnSync(exe as string, args, {
     cwd: REPO,
     env: { PATH: `${tmp.dir}:${process.env.PATH}`, REDIS_PASSWORD: 'pw0123456789abcdef', ...svc.environment },
