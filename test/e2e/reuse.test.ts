@@ -75,8 +75,8 @@ function withSources(change: string, fn: () => Promise<void>): Promise<void> {
     const again = ResultsDb.open(file);
     for (const t of before) {
       again.sqlite
-        .prepare('update trials set status = ?, git_sha = ?, result_recorded_at = ? where id = ?')
-        .run(t.status, t.git_sha, t.result_recorded_at, t.id);
+        .prepare('update trials set status = ?, git_sha = ?, backend = ?, result_recorded_at = ? where id = ?')
+        .run(t.status, t.git_sha, t.backend, t.result_recorded_at, t.id);
     }
     again.close();
   });
@@ -112,9 +112,11 @@ describe('reusing finished identical trials across sweeps', () => {
     withDb(file, (db) => expect(db.getSweep('copy')).toBeUndefined());
   });
 
-  it('never reuses a trial of another code version, nor one that is not done', async () => {
+  it('never reuses a trial of another code version or a backend auto would not pick, nor one that is not done', async () => {
     const cases = [
       "git_sha = 'another-commit'",
+      // `auto` never picks cpu (its gradients are autodiff's, not the hand-written ones): not what training here would give.
+      "backend = 'cpu'",
       "status = 'failed'",
       "status = 'stopped'",
       "status = 'running', result_recorded_at = null",
@@ -126,7 +128,7 @@ describe('reusing finished identical trials across sweeps', () => {
         expect(r.stdout, change).toMatch(/would add 2 trials, estimated/);
         expect(r.stdout, change).not.toMatch(/reused from|would be reused/);
         // A twin of another code version is named as the reason the trial trains; a trial not done is no twin.
-        if (change.startsWith('git_sha'))
+        if (change.startsWith('git_sha') || change.startsWith('backend'))
           expect(r.stdout).toMatch(
             /1 has a finished identical trial computed by another code version \(or backend\): never reused/,
           );

@@ -1,19 +1,20 @@
 import { gitSha } from '@iwae-sweep/cli';
-import type { BackendName, SweepPlan, TrialConfig } from '@iwae-sweep/core';
+import { AUTO_BACKENDS, type BackendName, type SweepPlan, type TrialConfig } from '@iwae-sweep/core';
 import type { ResultsDb, ReuseMatch, ReuseRules } from '@iwae-sweep/db';
 
 /**
  * When a run may reuse finished trials of other sweeps, and under what rules; a string says why
  * it may not. A copy must be exactly what training would give:
  * - the same code version (a result depends on the training code, so an unknown version reuses nothing);
- * - the backend the run pins, if it pins one (backends round differently; `auto` takes any);
+ * - a backend that could train it: the one the run pins (backends round differently), or under
+ *   `auto` one that auto may pick (so never a trial computed on `cpu`, whose gradients differ);
  * - no stopping rule in this sweep: a copied trial would skip the rule's decisions at its rungs,
  *   and the decisions on the trials after it would change.
  */
 export function reuseRules(plan: SweepPlan, backend: BackendName | undefined, sha = gitSha()): ReuseRules | string {
   if (plan.spec.stopping) return 'the sweep has a stopping rule, whose decisions depend on the trials it sees train';
   if (!sha) return 'the code version is unknown (not run from a git checkout), so no result can be shown to match it';
-  return { gitSha: sha, backend: backend && backend !== 'auto' ? backend : undefined };
+  return { gitSha: sha, backends: backend && backend !== 'auto' ? [backend] : AUTO_BACKENDS };
 }
 
 /**

@@ -10,8 +10,8 @@ import { decodeTrialConfig } from './trial-config-codec.ts';
 export interface ReuseRules {
   /** The code version that would train it (git commit, with a digest of uncommitted changes). */
   gitSha: string;
-  /** The backend the run pins; undefined when it lets the machine choose (auto). */
-  backend?: string | undefined;
+  /** The backends that could train it: the one the run pins, or those `auto` may pick. */
+  backends: readonly string[];
 }
 
 /** A trial of a sweep that a finished identical trial of another sweep can fill. */
@@ -112,7 +112,7 @@ export class TrialReuse {
       `select s.id, s.sweep_id as sweepId, s.reused_from as reusedFrom, c.config_json as configJson
          from trials s join trial_configs c on c.trial_id = s.id
         where s.group_id = ? and s.seed = ? and s.status = 'done' and s.result_recorded_at is not null
-          and s.sweep_id != ? ${rules ? 'and s.git_sha = ?' : ''} ${rules?.backend ? 'and s.backend = ?' : ''}
+          and s.sweep_id != ? ${rules ? 'and s.git_sha = ?' : ''} ${rules ? `and s.backend in (${rules.backends.map(() => '?').join(', ')})` : ''}
         order by s.reused_from is not null, s.result_recorded_at, s.id limit 20`,
     );
     const originOf = this.conn.sqlite.prepare('select sweep_id as sweepId from trials where id = ?');
@@ -124,7 +124,7 @@ export class TrialReuse {
         t.config.seed,
         sweepId,
         ...(rules ? [rules.gitSha] : []),
-        ...(rules?.backend ? [rules.backend] : []),
+        ...(rules ? rules.backends : []),
       ];
       // The group id is a hash prefix: the whole normalised config decides, as for trial ids.
       const source = (sources.all(...params) as SourceRow[]).find(

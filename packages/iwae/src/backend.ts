@@ -1,4 +1,4 @@
-import type { BackendName } from '@iwae-sweep/core';
+import { AUTO_BACKENDS, type BackendName } from '@iwae-sweep/core';
 import * as tf from '@tensorflow/tfjs-core';
 // Autodiff needs the gradient registry. tfjs-core's Node build ships the ops without it and its
 // ESM build cannot be loaded by Node; the union package's Node build registers all gradients.
@@ -52,8 +52,7 @@ export async function initBackend(requested: BackendName, opts: BackendOptions =
     if (requested === active.requested || requested === active.name) return active;
     throw new BackendUnavailableError(requested, `this process already runs on "${active.name}"`);
   }
-  const candidates: Exclude<BackendName, 'auto'>[] =
-    requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm'] : [requested];
+  const candidates: readonly Exclude<BackendName, 'auto'>[] = requested === 'auto' ? AUTO_BACKENDS : [requested];
   let lastError: unknown;
   for (const name of candidates) {
     try {
