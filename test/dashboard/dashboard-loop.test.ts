@@ -54,7 +54,7 @@ function reusedSweep(): string[] {
     rdb.sqlite.prepare('update trials set git_sha = ? where sweep_id = ?').run(FIXTURE_SHA, lrPlan.sweepId);
     rdb.saveSweep({ id: copy.sweepId, spec: copy.spec, mode: 'local' });
     rdb.addTrials(copy.sweepId, copy.trials);
-    return rdb.reuseTrials(rdb.findReusable(copy.sweepId, copy.trials, { gitSha: FIXTURE_SHA }));
+    return rdb.reuseTrials(rdb.findReusable(copy.sweepId, copy.trials, { gitSha: FIXTURE_SHA, backends: ['wasm'] }));
   } finally {
     rdb.close();
   }
