@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
-import { killTree, REPO, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { killTree, REPO, startCli, tempDir, waitFor } from '../helpers/cli.ts';
 import { readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
 
 // A real early-stopped sweep on the local runner, as in test/e2e/early-stopping.test.ts: the
@@ -25,6 +25,17 @@ grid: { learningRate: [0.003, 0.000001] }
 const procs: ReturnType<typeof startCli>[] = [];
 let browser: Browser;
 let url: string;
+/** The first trial's process, frozen as soon as it runs (before Chromium and serve start). */
+let frozen: number | undefined;
+const thaw = () => {
+  if (frozen === undefined) return;
+  try {
+    process.kill(frozen, 'SIGCONT');
+  } catch {
+    // Gone already.
+  }
+  frozen = undefined;
+};
 
 const rungRecords = () => withDb(db, (d) => d.rungs.rungsOfSweep('asha-dash'));
 
@@ -33,6 +44,17 @@ beforeAll(async () => {
   const runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
   procs.push(runner);
   await waitFor(() => readTrials(db, 'asha-dash').length === 2, 60_000, 'the sweep in the DB', 100, trialStates(db, 'asha-dash'));
+  // Frozen at once: on an idle machine the whole sweep ends while Chromium and serve start, and
+  // the page must open on a sweep that has not been judged at every rung yet.
+  const running = await waitFor(
+    () => readTrials(db, 'asha-dash').find((t) => t.status === 'running' && t.workerId),
+    90_000,
+    'a trial running',
+    20,
+    trialStates(db, 'asha-dash'),
+  );
+  frozen = Number(running.workerId?.split(':')[1]);
+  process.kill(frozen, 'SIGSTOP');
   const serve = startCli(['serve', '--db', db, '--port', '0']);
   procs.push(serve);
   let stderr = '';
@@ -48,6 +70,7 @@ beforeAll(async () => {
   );
 }, 120_000);
 afterAll(async () => {
+  thaw();
   await browser?.close();
   for (const p of procs) await killTree(p);
   tmp.cleanup();
@@ -68,19 +91,16 @@ describe('the sweep page of an early-stopped sweep, in Chromium', () => {
     });
     // The page opens while the first trial is frozen: it has not been judged at every rung yet,
     // so what the page shows at the end it learned live.
-    const running = await waitFor(
-      () => readTrials(db, 'asha-dash').find((t) => t.status === 'running' && t.workerId),
-      90_000,
-      'a trial running',
-      100,
-      trialStates(db, 'asha-dash'),
-    );
-    const atLoad = await whileFrozen([Number(running.workerId?.split(':')[1])], async () => {
-      const before = rungRecords().length;
-      await page.goto(`${url}/sweeps/asha-dash`);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-      return { before, shown: await page.getAttribute('#rungs', 'data-records') };
-    });
+    const atLoad = await (async () => {
+      try {
+        const before = rungRecords().length;
+        await page.goto(`${url}/sweeps/asha-dash`);
+        await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+        return { before, shown: await page.getAttribute('#rungs', 'data-records') };
+      } finally {
+        thaw();
+      }
+    })();
     expect(atLoad.before).toBeLessThan(3);
     expect(atLoad.shown).toBe(String(atLoad.before));
     expect(await page.isVisible('#rungs')).toBe(true);

@@ -86,9 +86,13 @@ class HostProcess {
   childPids(): number[] {
     if (!this.proc?.pid) return [];
     try {
-      return execFileSync('ps', ['-o', 'pid=', '--ppid', String(this.proc.pid)], { encoding: 'utf8' })
+      // Only node children: tsx runs an esbuild service process beside the trial processes, and
+      // freezing or killing that one instead leaves the trial untouched.
+      return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(this.proc.pid)], { encoding: 'utf8' })
         .split('\n')
-        .map((s) => Number(s.trim()))
+        .map((line) => line.trim().split(/\s+/))
+        .filter(([, comm]) => comm === 'node')
+        .map(([pid]) => Number(pid))
         .filter((n) => n > 0);
     } catch {
       return []; // ps exits 1 when there is none

@@ -53,7 +53,9 @@ describe('secrets in the environment (the CLI as a process: env is read once)', 
   it('a malformed IWAE_SWEEP_REDIS_URL: one line, exit 2, no password', async () => {
     const r = await runCli(['status', '--db', db], { cwd: REPO, env: { IWAE_SWEEP_REDIS_URL: `redis:/:Zq9${PASSWORD}@host` } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/IWAE_SWEEP_REDIS_URL: got "redis:\*\*\*@host", expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(r.stderr).toMatch(
+      /IWAE_SWEEP_REDIS_URL: got "redis:\*\*\*@host", expected a redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\/ URL/,
+    );
     expect(r.stderr).not.toContain('Zq9');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

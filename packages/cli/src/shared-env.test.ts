@@ -23,7 +23,7 @@ describe('the shared environment', () => {
         message: expect.stringMatching(new RegExp(`^(?![^]*Zq9)[^]*${pattern.source}`)),
       });
     expect(() => parseEnv(sharedEnvSchema, 'environment', { IWAE_SWEEP_REDIS_URL: 'http://:Zq9secret@h' })).toThrow(
-      secretFree(/IWAE_SWEEP_REDIS_URL: got "http:\/\/\*\*\*@h", expected a redis:\/\/ or rediss:\/\/ URL/),
+      secretFree(/IWAE_SWEEP_REDIS_URL: got "http:\/\/\*\*\*@h", expected a redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\/ URL/),
     );
     const schema = sharedEnvSchema.extend({ IWAE_SWEEP_TOKEN: z.string().min(16) });
     expect(() => parseEnv(schema, 'environment', { IWAE_SWEEP_TOKEN: 'Zq9short' })).toThrow(
