@@ -7,7 +7,7 @@ import { RedisCheckpointStore } from '@iwae-sweep/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.ts';
-import { uniquePrefix } from '../helpers/sweep-fixture.ts';
+import { deletePrefix, uniquePrefix } from '../helpers/sweep-fixture.ts';
 
 // Edited, truncated and foreign checkpoints: each is refused with a CheckpointError naming the
 // file (never resumed), and a trial whose checkpoint is refused restarts from scratch.
@@ -220,8 +220,9 @@ describe('hostile checkpoints', () => {
       const saved = await store.load('t1');
       expect(saved && decodeCheckpoint(saved, config).epoch).toBe(2);
     } finally {
-      await redis.del(`${prefix}:ckpt:t1`);
       await redis.quit();
+      // Every key under the prefix: the store keeps a meta key beside each checkpoint.
+      await deletePrefix('redis://127.0.0.1:6379', prefix);
     }
   });
 });
