@@ -110,14 +110,17 @@ describe('the sweep page of an early-stopped sweep, in Chromium', () => {
     let seen = '';
     await waitFor(
       async () => {
+        // The decision is recorded when the trial reaches the rung; its process ends there a
+        // moment later (the row says "stopping" until then): both must reach the page live.
         seen = await page.evaluate(() => {
           const el = document.querySelector('#rungs') as HTMLElement | null;
-          return `records=${el?.dataset.records} stopped=${el?.dataset.stopped}`;
+          const now = document.querySelector('#stopped-table tbody tr td:last-child')?.textContent;
+          return `records=${el?.dataset.records} stopped=${el?.dataset.stopped} now=${now}`;
         });
-        return seen === 'records=3 stopped=1';
+        return seen === 'records=3 stopped=1 now=stopped';
       },
       180_000,
-      'the page to show all three rung decisions',
+      'the page to show all three rung decisions and the stopped trial ended',
       250,
       () =>
         `page: ${seen}; DB: ${JSON.stringify(rungRecords().map((r) => [r.epoch, r.stop]))}; ${trialStates(db, 'asha-dash')()}`,
@@ -175,8 +178,12 @@ describe('the sweep page of an early-stopped sweep, in Chromium', () => {
       colour: 'rgb(184, 184, 184)',
     });
     expect(legend.find((e) => e.trial === learner1.trialId)?.colour).not.toBe('rgb(184, 184, 184)');
-    // The trial table says it, too.
-    expect(await page.textContent(`#trials tbody tr[data-id="${stopped1.trialId}"]`)).toContain('stopped');
+    // The trial table says it, too (it refreshes on its own fetch, so it is waited for).
+    await page.waitForFunction(
+      (id) => document.querySelector(`#trials tbody tr[data-id="${id}"]`)?.textContent?.includes('stopped'),
+      stopped1.trialId,
+      { timeout: 30_000 },
+    );
     await page.locator('#rungs').screenshot({ path: join(ARTIFACTS, 'dashboard-rungs.png') });
     // Nothing refused by the page's CSP, no script error.
     expect(problems).toEqual([]);

@@ -18,7 +18,7 @@ export interface RungSummary {
   best: number;
 }
 
-/** A trial the rule stopped, where and why (its status says whether it was resumed since). */
+/** A trial the rule stopped, where and why, and what became of it since. */
 export interface StoppedTrial {
   trial: string;
   label: string;
@@ -27,6 +27,19 @@ export interface StoppedTrial {
   metric: number;
   reason: string;
   status: TrialStatus;
+  /** Its state in words: stopped, stopping (decided, not yet ended), or resumed and how it is now. */
+  now: string;
+}
+
+/**
+ * What a stopped trial is doing now. The decision is recorded when the trial reaches the rung;
+ * the trial records its stop (stop_epoch) only when its process ends there, a moment later. A
+ * stop recorded and a trial not stopped means it was resumed since (stop_epoch stays).
+ */
+export function stoppedTrialNow(status: TrialStatus, stopEpoch: number | null): string {
+  if (status === 'stopped') return 'stopped';
+  if (stopEpoch === null) return status === 'running' || status === 'queued' ? 'stopping' : status;
+  return `resumed: ${status}`;
 }
 
 /** One trial's validation bound per epoch, for the rungs plot. */
@@ -69,6 +82,7 @@ type TrialBits = {
   groupId: string | null;
   status: TrialStatus;
   epochsTotal: number;
+  stopEpoch: number | null;
 };
 
 function ruleText(stopping: Stopping, epochs: number[], longest: number): string {
@@ -100,7 +114,7 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
   const readTrials = (where: string, ...params: (string | number)[]) => {
     for (const t of db.sqlite
       .prepare(
-        `select id, objective, layers, k, latent, seed, group_id as groupId, status, epochs_total as epochsTotal
+        `select id, objective, layers, k, latent, seed, group_id as groupId, status, epochs_total as epochsTotal, stop_epoch as stopEpoch
            from trials where sweep_id = ? ${where}`,
       )
       .all(sweepId, ...params) as TrialBits[])
@@ -154,6 +168,7 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
       metric: r.metric,
       reason: r.reason,
       status: t?.status ?? 'stopped',
+      now: t ? stoppedTrialNow(t.status, t.stopEpoch) : 'stopped',
     };
   });
   const stopOf = new Map(stopped.map((s) => [s.trial, { rung: s.rung, epoch: s.epoch, reason: s.reason }]));

@@ -41,7 +41,7 @@ export function stoppedTableHtml(r, link) {
       const name = link ? `<a href="${esc(link(s.trial))}">${esc(s.label)}</a>` : esc(s.label);
       return (
         `<tr data-trial="${esc(s.trial)}"><td>${name}</td><td class="num">${esc(s.rung + 1)}</td><td class="num">${esc(s.epoch)}</td>` +
-        `<td class="num">${nats(s.metric)}</td><td class="reason">${esc(s.reason)}</td><td>${esc(s.status === 'stopped' ? 'stopped' : `resumed: ${s.status}`)}</td></tr>`
+        `<td class="num">${nats(s.metric)}</td><td class="reason">${esc(s.reason)}</td><td>${esc(s.now)}</td></tr>`
       );
     })
     .join('');
