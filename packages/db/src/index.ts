@@ -9,3 +9,4 @@ export * from './results-db.ts';
 export type { RungInput, RungRow } from './rung-records.ts';
 export * from './schema.ts';
 export type { ReuseMatch, ReuseRules } from './trial-reuse.ts';
+export type { EpochPoint, TrialSummary } from './view-queries.ts';

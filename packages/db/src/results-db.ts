@@ -28,6 +28,7 @@ import type * as schema from './schema.ts';
 import type { TrialStatus } from './schema.ts';
 import { type ReuseMatch, type ReuseRules, TrialReuse } from './trial-reuse.ts';
 import { TrialWrites } from './trial-writes.ts';
+import { ViewQueries } from './view-queries.ts';
 
 /**
  * The results database: one SQLite file, schema applied by migrations on open. A thin front over
@@ -41,6 +42,8 @@ export class ResultsDb {
   private readonly reuse: TrialReuse;
   /** Early stopping: rung results, decisions and stopped trials. */
   readonly rungs: RungRecords;
+  /** The reads behind the report's and the dashboard's views beside the results view. */
+  readonly views: ViewQueries;
 
   private constructor(private readonly conn: DbConnection) {
     this.aggregates = new Aggregates(conn);
@@ -48,6 +51,7 @@ export class ResultsDb {
     this.queries = new ResultQueries(conn);
     this.reuse = new TrialReuse(conn, this.aggregates);
     this.rungs = new RungRecords(conn);
+    this.views = new ViewQueries(conn);
   }
 
   /** Opens (creating and migrating if needed) a results DB. */

@@ -1,6 +1,7 @@
 import { OBJECTIVES } from '@iwae-sweep/core';
 import {
   type Condition,
+  type EpochPoint,
   RESULT_COLUMNS,
   type ResultColumn,
   type ResultsDb,
@@ -68,25 +69,7 @@ export function changedTrials(db: ResultsDb, sweepId: string, since: number) {
   return withShownStatus(rows, rows.length > 0 && deadRun(db, sweepId));
 }
 
-/** One epoch's figures for live learning curves (nulls: not recorded by that trial). */
-export interface EpochPoint {
-  trialId: string;
-  epoch: number;
-  trainBound: number;
-  trainElbo: number | null;
-  trainIwae: number | null;
-  validationBound: number | null;
-}
-
 /** Epochs recorded since `since` (ms) for some trials (live learning curves). */
 export function newEpochs(db: ResultsDb, trialIds: string[], since: number): EpochPoint[] {
-  if (trialIds.length === 0) return [];
-  const marks = trialIds.map(() => '?').join(',');
-  return db.sqlite
-    .prepare(
-      `select trial_id as trialId, epoch, train_bound as trainBound, train_elbo as trainElbo, train_iwae as trainIwae,
-              validation_bound as validationBound from epochs
-        where trial_id in (${marks}) and recorded_at > ? order by trial_id, epoch`,
-    )
-    .all(...trialIds, since) as EpochPoint[];
+  return db.views.epochsSince(trialIds, since);
 }

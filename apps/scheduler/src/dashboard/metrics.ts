@@ -40,10 +40,7 @@ export function metricsRegistry(db: ResultsDb, queues: SweepQueues | undefined):
     help: 'Training epochs finished per second, over the last minute (all sweeps)',
     registers: [registry],
     collect() {
-      const { n } = db.sqlite.prepare('select count(*) as n from epochs where recorded_at > ?').get(Date.now() - 60_000) as {
-        n: number;
-      };
-      this.set(n / 60);
+      this.set(db.views.epochsRecordedSince(Date.now() - 60_000) / 60);
     },
   });
   if (queues) {

@@ -6,17 +6,6 @@ import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
 import { type ModelKey, modelKeys } from './model-keys.ts';
 import { buildRungData, type RungData } from './rung-data.ts';
 
-/** A trial row with what its label (trialLabel) is made of. */
-type LabelledRow = {
-  trial: string;
-  objective: string;
-  layers: number;
-  k: number;
-  m: number | null;
-  latent: number;
-  seed: number;
-};
-
 export type { ModelKey } from './model-keys.ts';
 
 export interface BoundCurve extends ModelKey {
@@ -148,37 +137,14 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
       };
     });
 
-  const failed = (
-    db.sqlite
-      .prepare(
-        `select id as trial, objective, layers, k, m, latent, seed, error from trials
-          where sweep_id = ? and status = 'failed' order by id limit 200`,
-      )
-      .all(sweepId) as (LabelledRow & { error: string | null })[]
-  ).map((f) => ({
-    trial: f.trial,
-    label: trialLabel(f),
-    error: f.error ?? '',
-  }));
+  const failed = db.views.failedTrials(sweepId, 200).map((f) => ({ trial: f.id, label: trialLabel(f), error: f.error ?? '' }));
   // Trials whose result was copied from a finished identical trial of another sweep (`--reuse`).
-  const reused = (
-    db.sqlite
-      .prepare(
-        `select t.id as trial, t.objective, t.layers, t.k, t.m, t.latent, t.seed, o.sweep_id as fromSweep, t.reused_from as fromTrial
-           from trials t left join trials o on o.id = t.reused_from
-          where t.sweep_id = ? and t.reused_from is not null order by t.id limit 200`,
-      )
-      .all(sweepId) as (LabelledRow & { fromSweep: string | null; fromTrial: string })[]
-  ).map((r) => ({
-    trial: r.trial,
+  const reused = db.views.reusedTrials(sweepId, 200).map((r) => ({
+    trial: r.id,
     label: trialLabel(r),
     from: `${r.fromSweep ?? '?'}/${r.fromTrial}`,
   }));
-  const reusedCount = (
-    db.sqlite.prepare('select count(*) as n from trials where sweep_id = ? and reused_from is not null').get(sweepId) as {
-      n: number;
-    }
-  ).n;
+  const reusedCount = db.views.reusedCount(sweepId);
   const runs = db.sweepRunInfo(sweepId);
 
   return {

@@ -1,5 +1,5 @@
 import { rungCutoff, rungEpochs, type Stopping, stoppingOfSpecJson } from '@iwae-sweep/core';
-import type { ResultsDb, TrialStatus } from '@iwae-sweep/db';
+import type { ResultsDb, TrialStatus, TrialSummary } from '@iwae-sweep/db';
 import { trialLabel } from '../trial-label.ts';
 import { type ModelKey, modelKeys } from './model-keys.ts';
 
@@ -72,19 +72,6 @@ export interface RungData {
 /** A plot of more lines than this is unreadable; those that went furthest are the interesting ones. */
 export const MAX_RUNG_CURVES = 60;
 
-type TrialBits = {
-  id: string;
-  objective: string;
-  layers: number;
-  k: number;
-  latent: number;
-  seed: number;
-  groupId: string | null;
-  status: TrialStatus;
-  epochsTotal: number;
-  stopEpoch: number | null;
-};
-
 function ruleText(stopping: Stopping, epochs: number[], longest: number): string {
   const at = `${epochs.length ? epochs.join(', ') : 'none'} (of ${longest})`;
   return stopping.method === 'asha'
@@ -101,26 +88,15 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
   const stopping = sweep ? stoppingOfSpecJson(sweep.specJson) : undefined;
   if (!stopping) return null;
   const { keyOf } = modelKeys(db, sweepId);
-  const total = db.sqlite
-    .prepare('select count(*) as n, max(epochs_total) as longest from trials where sweep_id = ?')
-    .get(sweepId) as {
-    n: number;
-    longest: number | null;
-  };
-  const longest = total.longest ?? 0;
+  const total = db.views.sweepSpan(sweepId);
+  const longest = total.longestEpochs;
   const epochs = rungEpochs(stopping, longest);
 
-  const trialsById = new Map<string, TrialBits>();
-  const readTrials = (where: string, ...params: (string | number)[]) => {
-    for (const t of db.sqlite
-      .prepare(
-        `select id, objective, layers, k, latent, seed, group_id as groupId, status, epochs_total as epochsTotal, stop_epoch as stopEpoch
-           from trials where sweep_id = ? ${where}`,
-      )
-      .all(sweepId, ...params) as TrialBits[])
-      trialsById.set(t.id, t);
+  const trialsById = new Map<string, TrialSummary>();
+  const keep = (ts: TrialSummary[]) => {
+    for (const t of ts) trialsById.set(t.id, t);
   };
-  const labelOf = (t: TrialBits | undefined, id: string) => {
+  const labelOf = (t: TrialSummary | undefined, id: string) => {
     if (!t) return id;
     const distinct = Object.entries(keyOf(t.groupId ?? '').distinct)
       .map(([f, v]) => ` ${f}=${Array.isArray(v) ? v.join('+') : v}`)
@@ -151,13 +127,14 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
   const stops = records.filter((r) => r.stop);
   // The trials the plot shows: those that went furthest, and every stopped one among the others
   // only while room is left (stopped trials are most of a large ASHA sweep).
-  readTrials(`order by epochs_done desc, id limit ${MAX_RUNG_CURVES}`);
+  keep(db.views.furthestTrials(sweepId, MAX_RUNG_CURVES));
   const shown = [...trialsById.keys()];
-  const stoppedIds = stops.map((r) => r.trialId).filter((id) => !trialsById.has(id));
-  for (let i = 0; i < stoppedIds.length; i += 500) {
-    const chunk = stoppedIds.slice(i, i + 500);
-    readTrials(`and id in (${chunk.map(() => '?').join(',')})`, ...chunk);
-  }
+  keep(
+    db.views.trialSummaries(
+      sweepId,
+      stops.map((r) => r.trialId).filter((id) => !trialsById.has(id)),
+    ),
+  );
   const stopped: StoppedTrial[] = stops.map((r) => {
     const t = trialsById.get(r.trialId);
     return {
@@ -176,18 +153,10 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
   const points = new Map<string, { epochs: number[]; validationBound: number[] }>(
     shown.map((id) => [id, { epochs: [], validationBound: [] }]),
   );
-  if (shown.length) {
-    const rows = db.sqlite
-      .prepare(
-        `select trial_id as trialId, epoch, validation_bound as v from epochs
-          where trial_id in (${shown.map(() => '?').join(',')}) and validation_bound is not null order by trial_id, epoch`,
-      )
-      .all(...shown) as { trialId: string; epoch: number; v: number }[];
-    for (const r of rows) {
-      const p = points.get(r.trialId);
-      p?.epochs.push(r.epoch);
-      p?.validationBound.push(r.v);
-    }
+  for (const r of db.views.validationCurves(shown)) {
+    const p = points.get(r.trialId);
+    p?.epochs.push(r.epoch);
+    p?.validationBound.push(r.validationBound);
   }
   const curves: RungCurve[] = shown.flatMap((id) => {
     const t = trialsById.get(id);
@@ -213,6 +182,6 @@ export function buildRungData(db: ResultsDb, sweepId: string): RungData | null {
     rungs,
     stopped,
     curves,
-    curvesTotal: total.n,
+    curvesTotal: total.trials,
   };
 }
