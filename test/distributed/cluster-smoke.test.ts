@@ -38,8 +38,12 @@ describe('a cluster of separate hosts over TLS with a password and no shared dis
     expect([...hosts].every((h) => h === 'host-1' || h === 'host-2')).toBe(true);
     const status = await c.cli(['status', '--db', c.db]);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^host-1 +host-1 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
-    expect(status.stdout).toMatch(/^host-2 +host-2 +auto +0\/1 +\d+ +[\d.]+ s ago +alive$/m);
+    // Started with `auto`: a worker that ran a trial shows the backend it resolved to.
+    for (const host of ['host-1', 'host-2']) {
+      const ran = readTrials(c.db, 'smoke').some((t) => t.workerId === host);
+      const backend = ran ? 'auto → [a-z-]+' : 'auto';
+      expect(status.stdout).toMatch(new RegExp(`^${host} +${host} +${backend} +0/1 +\\d+ +[\\d.]+ s ago +alive$`, 'm'));
+    }
   });
 
   it('the dashboard lists the workers: host, backend, running trials, throughput, last seen', async () => {
@@ -52,7 +56,7 @@ describe('a cluster of separate hosts over TLS with a password and no shared dis
       await page.goto(`${url}/`);
       await page.waitForSelector('#workers tr[data-worker="host-2"]', { timeout: 30_000 });
       const row = (await page.textContent('#workers tr[data-worker="host-1"]')) ?? '';
-      expect(row).toMatch(/^host-1\s*host-1\s*auto\s*0\/1/);
+      expect(row).toMatch(/^host-1\s*host-1\s*auto( → [a-z-]+)?\s*0\/1/);
       expect(row).toMatch(/ago\s*alive$/);
     } finally {
       await browser.close();

@@ -164,6 +164,24 @@ export class ResultQueries {
       .all(sweepId) as TrialSnrRow[];
   }
 
+  /**
+   * The backend each worker's trials last resolved to (`auto` is a request, not a backend: a
+   * trial's record names what it ran on once its backend is up). Workers without one are absent.
+   */
+  workerBackends(workerIds: readonly string[]): Map<string, string> {
+    if (workerIds.length === 0) return new Map();
+    // SQLite: with max(), the bare column comes from the row holding the maximum.
+    const rows = this.conn.sqlite
+      .prepare(
+        `select worker_id as workerId, backend, max(updated_at) as at
+           from trials
+          where worker_id in (${workerIds.map(() => '?').join(', ')}) and backend is not null and backend != 'auto'
+          group by worker_id`,
+      )
+      .all(...workerIds) as { workerId: string; backend: string }[];
+    return new Map(rows.map((r) => [r.workerId, r.backend]));
+  }
+
   /** Sweeps with their trial counts by status, newest first. */
   sweepSummaries(sweepId?: string): SweepSummary[] {
     return this.conn.sqlite

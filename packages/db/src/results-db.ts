@@ -163,6 +163,10 @@ export class ResultsDb {
   trialSnrs(sweepId: string): TrialSnrRow[] {
     return this.queries.trialSnrs(sweepId);
   }
+  /** The backend each worker's trials last resolved to (workers without one absent). */
+  workerBackends(workerIds: readonly string[]): Map<string, string> {
+    return this.queries.workerBackends(workerIds);
+  }
   sweepSummaries(sweepId?: string): SweepSummary[] {
     return this.queries.sweepSummaries(sweepId);
   }

@@ -1,5 +1,5 @@
 import { addRedisFlags, openQueues, type RedisFlags, redisUrl } from '@iwae-sweep/cli';
-import type { WorkerView } from '@iwae-sweep/queue';
+import type { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
 import { type Column, OUTPUT_FORMATS, type OutputFormat, render, renderJson } from '../format-table.ts';
 import { dbOption, openExistingDb, requireSweep, withDb } from '../open-db.ts';
@@ -8,6 +8,7 @@ import { RunLock } from '../run-lock.ts';
 import { deadRun, withShownStatus } from '../shown-status.ts';
 import { sweepEtaSeconds, sweepStatus } from '../sweep-eta.ts';
 import { trialLabel } from '../trial-label.ts';
+import { type WorkerShown, withResolvedBackends } from '../worker-backends.ts';
 import { parseFormat } from './results.ts';
 
 interface StatusFlags extends RedisFlags {
@@ -18,12 +19,12 @@ interface StatusFlags extends RedisFlags {
 
 const time = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : null);
 
-/** Workers as their heartbeats describe them; a worker silent past its heartbeat is "vanished". */
-function workerColumns(now: number): Column<WorkerView>[] {
+/** Workers as their heartbeats describe them, backends as their trials ran; a worker silent past its heartbeat is "vanished". */
+function workerColumns(now: number): Column<WorkerShown>[] {
   return [
     { header: 'worker', value: (w) => w.id },
     { header: 'host', value: (w) => w.host },
-    { header: 'backend', value: (w) => w.backend },
+    { header: 'backend', value: (w) => w.backendShown },
     { header: 'gpu', value: (w) => w.gpu ?? null },
     { header: 'running', value: (w) => `${w.running.length}/${w.concurrency}`, align: 'right' },
     { header: 'trials', value: (w) => w.running.join(' ') || null },
@@ -34,10 +35,14 @@ function workerColumns(now: number): Column<WorkerView>[] {
 }
 
 /** The queue's jobs by state and its workers' heartbeats. */
-async function queueView(flags: RedisFlags): Promise<{ prefix: string; counts: Record<string, number>; workers: WorkerView[] }> {
+async function queueView(
+  flags: RedisFlags,
+  db: ResultsDb,
+): Promise<{ prefix: string; counts: Record<string, number>; workers: WorkerShown[] }> {
   const queues = await openQueues(flags);
   try {
-    return { prefix: queues.prefix, counts: await queues.counts(), workers: await queues.workerRegistry().list() };
+    const workers = withResolvedBackends(db, await queues.workerRegistry().list());
+    return { prefix: queues.prefix, counts: await queues.counts(), workers };
   } finally {
     await queues.close();
   }
@@ -98,7 +103,7 @@ export function registerStatus(program: Command): void {
           return;
         }
         // One sweep: with Redis, the queue's own view beside the DB's (a key added; the rest unchanged).
-        const queue = redisUrl(flags) ? { queue: await queueView(flags) } : {};
+        const queue = redisUrl(flags) ? { queue: await queueView(flags, db) } : {};
         process.stdout.write(`${renderJson({ sweep: out[0], trials: trialsShown(flags.sweep), ...queue })}\n`);
         return;
       }
@@ -122,7 +127,7 @@ export function registerStatus(program: Command): void {
       }
       if (redisUrl(flags)) {
         // The queue's own view: jobs by state and the workers connected right now.
-        const { prefix, counts, workers } = await queueView(flags);
+        const { prefix, counts, workers } = await queueView(flags, db);
         process.stdout.write(
           `\nqueue ${prefix}: ${Object.entries(counts)
             .map(([state, n]) => `${n} ${state}`)

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { renderResults } from '../results-columns.ts';
 import { deadRun } from '../shown-status.ts';
 import { controlSweep } from '../sweep-control.ts';
+import { withResolvedBackends } from '../worker-backends.ts';
 import type { AllowedHosts } from './allowed-hosts.ts';
 import { sweepDetail, trialDetail } from './api-payloads.ts';
 import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from './dashboard-data.ts';
@@ -99,7 +100,7 @@ export function dashboardApp(opts: DashboardOptions): Hono {
 
   app.get('/api/sweeps', (c) => c.json(db.sweepSummaries().map((s) => sweepView(s, db.file))));
   // The workers' heartbeats (distributed mode): host, backend/GPU, running trials, last seen.
-  app.get('/api/workers', async (c) => c.json(queues ? await queues.workerRegistry().list() : []));
+  app.get('/api/workers', async (c) => c.json(queues ? withResolvedBackends(db, await queues.workerRegistry().list()) : []));
   app.get('/api/sweeps/:id', (c) => {
     const id = c.req.param('id');
     const [s] = db.sweepSummaries(id);

@@ -13,4 +13,4 @@ export type PaperRow = SweepDetail['paperTable'][number];
 export type BoundCurve = SweepDetail['boundCurves'][number];
 export type LearningCurve = SweepDetail['learningCurves'][number];
 /** A worker as GET /api/workers sends it (distributed mode). */
-export type { WorkerView } from '@iwae-sweep/queue';
+export type { WorkerShown as WorkerView } from '../worker-backends.ts';

@@ -25,7 +25,7 @@ function workersTable(workers) {
   const rows = workers.map((w) => {
     const hours = Math.max((w.lastSeen - w.startedAt) / 3_600_000, 1 / 3600);
     const gpu = w.gpu === undefined ? '' : ` · GPU ${esc(w.gpu)}`;
-    return `<tr data-worker="${esc(w.id)}"><td>${esc(w.host)}</td><td>${esc(w.id)}</td><td>${esc(w.backend)}${gpu}</td>
+    return `<tr data-worker="${esc(w.id)}"><td>${esc(w.host)}</td><td>${esc(w.id)}</td><td>${esc(w.backendShown)}${gpu}</td>
 <td class="num">${esc(w.running.length)}/${esc(w.concurrency)}</td><td>${w.running.map((t) => `<a href="/trials/${encodeURIComponent(t)}">${esc(t)}</a>`).join(' ')}</td>
 <td class="num">${num(w.finished / hours, 1)}</td><td>${dur((now - w.lastSeen) / 1000)} ago</td><td>${statusBadge(w.status)}</td></tr>`;
   });
