@@ -3,6 +3,7 @@ import { gitSha } from '@iwae-sweep/cli';
 import { type SweepPlan, stoppingOfSpecJson, type TrialJob } from '@iwae-sweep/core';
 import type { ResultsDb, ReuseRules, TrialWithConfig } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
+import { pendingStatuses } from './pending-trials.ts';
 import { epochFlops, trialCost } from './planner/sweep-cost.ts';
 import { type ReuseOutcome, reuseFinishedTrials } from './reuse-trials.ts';
 
@@ -84,8 +85,8 @@ export async function enqueuePending(
   const spec = sweep ? (JSON.parse(sweep.specJson) as { backend?: TrialJob['backend']; priority?: number }) : undefined;
   const stopping = sweep ? stoppingOfSpecJson(sweep.specJson) : undefined;
   const all = db.trialsWithConfig(sweepId);
-  const ended = (t: (typeof all)[number]) => t.status === 'done' || (t.status === 'stopped' && !opts.resumeStopped);
-  const pending = all.filter((t) => !ended(t) && (!opts.only || opts.only.has(t.id)));
+  const again = new Set<string>(pendingStatuses({ resumeStopped: opts.resumeStopped }));
+  const pending = all.filter((t) => again.has(t.status) && (!opts.only || opts.only.has(t.id)));
   const jobs = pending.map((t) => ({
     job: {
       sweepId,

@@ -1,6 +1,7 @@
 import { gitSha } from '@iwae-sweep/cli';
 import { AUTO_BACKENDS, type BackendName, type SweepPlan, type TrialConfig } from '@iwae-sweep/core';
 import type { ResultsDb, ReuseMatch, ReuseRules } from '@iwae-sweep/db';
+import { reuseCandidate } from './pending-trials.ts';
 
 /**
  * When a run may reuse finished trials of other sweeps, and under what rules; a string says why
@@ -27,7 +28,7 @@ export function reuseFinishedTrials(
   candidates: readonly { id: string; config: TrialConfig; status: string; attempts: number }[],
   rules: ReuseRules,
 ): ReuseOutcome {
-  const fresh = candidates.filter((t) => t.status === 'queued' && t.attempts === 0);
+  const fresh = candidates.filter(reuseCandidate);
   const matches = db.findReusable(sweepId, fresh, rules);
   const copied = new Set(db.reuseTrials(matches));
   // Twins the rules refused (another code version or backend): they train, and the log says why.

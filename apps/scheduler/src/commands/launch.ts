@@ -1,8 +1,16 @@
-import { addRedisFlags, openQueues, parseBackendFlag, parseNumberFlag, type RedisFlags, requireRedisUrl } from '@iwae-sweep/cli';
+import {
+  addRedisFlags,
+  openQueues,
+  parseBackendFlag,
+  parseNumberFlag,
+  type RedisFlags,
+  redisUrl,
+  requireRedisUrl,
+} from '@iwae-sweep/cli';
 import { IwaeSweepError } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
-import { dryRunText } from '../dry-run.ts';
+import { dryRunPlan } from '../dry-run.ts';
 import { followSweep } from '../follow-sweep.ts';
 import { launchSweep } from '../launcher.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
@@ -25,6 +33,29 @@ interface LaunchFlags extends RedisFlags, PlanFlags {
 const REUSE_HELP =
   'copy the results of finished identical trials of other sweeps (same config, seed and code) instead of training them';
 
+/**
+ * For a dry run with --reuse: which trials have no job in Redis (a queued job is trained whatever
+ * reuse finds). Read only; without Redis, every trial a launch queued is taken to be queued there still.
+ */
+async function joblessInRedis(flags: RedisFlags, ids: string[]): Promise<{ ids: ReadonlySet<string>; note?: string }> {
+  const unread = (why: string) => ({
+    ids: new Set<string>(),
+    note: `Redis not read (${why}): trials queued by an earlier launch are taken to be queued there still (they train)`,
+  });
+  if (!redisUrl(flags)) return unread('no --redis or IWAE_SWEEP_REDIS_URL');
+  try {
+    const queues = await openQueues(flags);
+    try {
+      const states = await queues.jobStates(ids);
+      return { ids: new Set(ids.filter((id) => states.get(id) === 'missing')) };
+    } finally {
+      await queues.close();
+    }
+  } catch (err) {
+    return unread((err as Error).message.split('\n')[0] ?? 'unreachable');
+  }
+}
+
 async function launch(specFile: string, overrides: string[], flags: LaunchFlags, requireExisting: boolean): Promise<void> {
   const plan = loadPlan(specFile, overrides, flags);
   const file = dbPath(flags.db);
@@ -33,10 +64,16 @@ async function launch(specFile: string, overrides: string[], flags: LaunchFlags,
   // Workers pick their own backend: only the spec's pins one for the trials.
   const reuse = reuseRules(plan, plan.spec.backend);
   if (flags.dryRun) {
-    // Nothing is written, not the DB, not Redis: the trials it would add, and what they would cost.
+    // Nothing is written, not the DB, not Redis: the trials it would queue, and what they would cost.
     const change = specChange(file, plan);
-    process.stdout.write(dryRunText(plan, change, { reuse, asked: flags.reuse ?? false, file }));
-    await printEstimate(change.added, { workers, backend, stopping: plan.spec.stopping });
+    const { text, toTrain } = await dryRunPlan(plan, change, {
+      file,
+      again: { resumeStopped: flags.resumeStopped },
+      reuse: { rules: reuse, asked: flags.reuse ?? false },
+      jobless: (ids) => joblessInRedis(flags, ids),
+    });
+    process.stdout.write(text);
+    await printEstimate(toTrain, { workers, backend, stopping: plan.spec.stopping });
     return;
   }
   // The Redis URL is checked before the DB is opened: a bad flag leaves the DB untouched.

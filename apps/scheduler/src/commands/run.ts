@@ -1,12 +1,13 @@
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, gitSha, parseBackendFlag, parseChoiceFlag, parseNumberFlag } from '@iwae-sweep/cli';
-import { ResultsDb, type TrialStatus } from '@iwae-sweep/db';
+import { ResultsDb } from '@iwae-sweep/db';
 import type { Command } from 'commander';
-import { dryRunText } from '../dry-run.ts';
+import { dryRunPlan } from '../dry-run.ts';
 import { addSpecArguments, loadPlan, type PlanFlags } from '../load-plan.ts';
 import { LocalRunner } from '../local-runner.ts';
 import { dbOption, dbPath } from '../open-db.ts';
+import { type PendingOptions, pendingStatuses } from '../pending-trials.ts';
 import { printEstimate } from '../planner/print-estimate.ts';
 import { formatSeconds } from '../progress.ts';
 import { renderResults } from '../results-columns.ts';
@@ -63,8 +64,11 @@ export function registerRun(program: Command): void {
       const backend = flags.backend ? parseBackendFlag(flags.backend) : plan.spec.backend;
       const file = dbPath(flags.db);
       const reuse = reuseRules(plan, backend);
+      const again: PendingOptions = { retryFailed: flags.retryFailed, resumeStopped: flags.resumeStopped };
       if (flags.dryRun) {
-        process.stdout.write(dryRunText(plan, specChange(file, plan), { reuse, asked: flags.reuse ?? false, file }));
+        const change = specChange(file, plan);
+        const { text } = await dryRunPlan(plan, change, { file, again, reuse: { rules: reuse, asked: flags.reuse ?? false } });
+        process.stdout.write(text);
         return;
       }
       checkSpecChange(file, plan, flags.extend ?? false);
@@ -105,11 +109,7 @@ export function registerRun(program: Command): void {
             process.stderr.write(describeReuse(reuseFinishedTrials(db, plan.sweepId, fresh, reuse)));
           }
         }
-        const statuses: TrialStatus[] = ['queued', 'running', 'cancelled'];
-        if (flags.retryFailed) statuses.push('failed');
-        if (flags.resumeStopped) statuses.push('stopped');
-        const pending = db.trialsWithConfig(plan.sweepId, statuses).filter((t) => inPlan.has(t.id));
-        // A "running" trial here was left by a runner that died; it resumes from its checkpoint.
+        const pending = db.trialsWithConfig(plan.sweepId, pendingStatuses(again)).filter((t) => inPlan.has(t.id));
         db.setTrialStatus(
           pending.map((t) => t.id),
           'queued',
