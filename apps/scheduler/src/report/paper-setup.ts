@@ -1,4 +1,7 @@
-import { MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, type TrialConfig } from '@iwae-sweep/core';
+import { MNIST_TEST_SIZE, MNIST_TRAIN_SIZE, type Objective, type TrialConfig } from '@iwae-sweep/core';
+
+/** The objectives Table 1 compares (its columns): the report's paper table shows only these. */
+export const PAPER_OBJECTIVES: readonly string[] = ['vae', 'iwae'] satisfies Objective[];
 
 /**
  * Whether a trial reproduces the setup of Burda et al.'s Table 1, so that the paper's numbers

@@ -98,4 +98,39 @@ describe('the report', () => {
     expect(html).toContain('ESS ≪ K: no estimate beyond L<sub>5000</sub> is reliable');
     expect(html).toContain('log p(x) jackknife est. (not a bound)');
   });
+
+  it('shows no empty row for estimators the paper table has no column for, and says why when it has no row', () => {
+    const onlyEstimators = expandSweep(
+      sweepSpecFromObject({
+        name: 'estimators-only',
+        base: { trainSize: 100, testSize: 50, epochs: 1, evalK: 10, batchSize: 10, m: 5 },
+        grid: { k: [5], objective: ['iwae-dreg', 'miwae'] },
+      }),
+    );
+    record(onlyEstimators, () => true, 100, -99.5, 5);
+    const html = renderReport(buildReportData(db, onlyEstimators.sweepId));
+    expect(html).not.toContain('<table class="paper"');
+    expect(html).toContain(
+      '<p class="muted" id="paper-table">Table 1 compares VAE and IWAE; this sweep\'s finished trials are iwae-dreg, miwae (compared under Estimators below).</p>',
+    );
+    // Nor a note on the paper's setup: no trial stands next to its numbers.
+    expect(html).not.toContain('id="paper-note"');
+    expect(html).toContain('<h2>Estimators</h2>');
+  });
+
+  it('keeps, in a mixed sweep, only the rows with a VAE or IWAE to show', () => {
+    const mixed = expandSweep(
+      sweepSpecFromObject({
+        name: 'mixed',
+        base: { trainSize: 100, testSize: 50, epochs: 1, evalK: 10, batchSize: 10, m: 5 },
+        grid: { k: [5, 50], objective: ['vae', 'iwae', 'iwae-dreg'] },
+      }),
+    );
+    // Finished: VAE and IWAE at K=5, and only IWAE-DREG at K=50.
+    record(mixed, (t) => t.config.k === 5 || t.config.objective === 'iwae-dreg', 100, -99.5, 5);
+    const html = renderReport(buildReportData(db, mixed.sweepId));
+    const table = /<table class="paper" id="paper-table">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    const rows = [...table.matchAll(/<tr><td>([^<]*)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual([['1 layer', '5']]);
+  });
 });

@@ -25,7 +25,17 @@ export function chartAssets(): { css: string; js: string } {
 const fmt = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 
+/** Why the paper's table has no row: nothing finished, or no finished trial of the objectives it compares. */
+function noPaperRowsHtml(data: ReportData): string {
+  const trained = [...new Set(data.paperTable.map((r) => r.objective))].sort().join(', ');
+  const why = trained
+    ? `Table 1 compares VAE and IWAE; this sweep's finished trials are ${escapeHtml(trained)} (compared under Estimators below).`
+    : 'No finished trials yet.';
+  return `<p class="muted" id="paper-table">${why}</p>`;
+}
+
 function paperTableHtml(data: ReportData): string {
+  if (data.paperRows.length === 0) return noPaperRowsHtml(data);
   // Rows: model (layers, latent) × K; columns: VAE and IWAE NLL and units, mean ± sd over seeds.
   // One row per config group pair: groups that differ in more than model, K and objective (learning
   // rate, width…) get rows of their own, labelled with those fields; they are never pooled.
@@ -33,7 +43,7 @@ function paperTableHtml(data: ReportData): string {
     string,
     { layers: number; latent: number; k: number; distinct: string; cells: Map<string, ReportData['paperTable'][number]> }
   >();
-  for (const r of data.paperTable) {
+  for (const r of data.paperRows) {
     const distinct = Object.entries(r.distinct)
       .map(([f, v]) => `${f}=${Array.isArray(v) ? v.join('+') : v}`)
       .join(', ');
@@ -74,21 +84,21 @@ function paperTableHtml(data: ReportData): string {
   return `<table class="paper" id="paper-table">
 <thead><tr><th rowspan="2">model</th><th rowspan="2">K</th><th colspan="2">VAE</th><th colspan="2">IWAE</th><th rowspan="2">seeds</th></tr>
 <tr><th>NLL</th><th>active units</th><th>NLL</th><th>active units</th></tr></thead>
-<tbody>${body || '<tr><td colspan="7">no finished trials yet</td></tr>'}</tbody></table>`;
+<tbody>${body}</tbody></table>`;
 }
 
 /** Why the paper's numbers are (not) shown: what differs from its setup, over the sweep's groups. */
 function paperNoteHtml(data: ReportData): string {
-  const groups = data.paperTable.length === 0 ? 0 : new Set(data.paperTable.map((r) => r.groupId)).size;
+  const groups = new Set(data.paperRows.map((r) => r.groupId)).size;
   if (groups === 0) return '';
-  const shown = data.paperTable.filter((r) => r.paperSetup.comparable).length;
+  const shown = data.paperRows.filter((r) => r.paperSetup.comparable).length;
   const why = data.paperDifferences
     .map(
       (d) =>
         `<li>${escapeHtml(d.difference)}${d.groups < groups ? ` <span class="muted">(${d.groups} of ${groups} groups)</span>` : ''}</li>`,
     )
     .join('');
-  if (shown === data.paperTable.length) {
+  if (shown === data.paperRows.length) {
     return '<p class="muted" id="paper-note">Gray: the numbers of Burda et al. (2016), Table 1; every trial here ran their setup (8-stage schedule, 60,000/10,000 images, batch 20, −L<sub>5000</sub>).</p>';
   }
   return `<div class="muted" id="paper-note"><p>${shown ? "Gray: the paper's numbers, next to the trials that ran its setup only." : "The paper's numbers are not shown:"} ${shown ? 'The others' : 'these trials'} differ from its setup (Table 1: 8-stage schedule, 60,000 training and 10,000 test images, evalK 5000, batch 20, lr 1e-3, Adam as in the paper or the authors' code):</p><ul>${why}</ul></div>`;

@@ -4,6 +4,7 @@ import { essTooLow } from '../web/bound-labels.js';
 import { trialLabel } from '../web/estimator-labels.js';
 import { buildEstimatorData, type EstimatorData } from './estimator-data.ts';
 import { type ModelKey, modelKeys } from './model-keys.ts';
+import { PAPER_OBJECTIVES } from './paper-setup.ts';
 import { buildRungData, type RungData } from './rung-data.ts';
 
 export type { ModelKey } from './model-keys.ts';
@@ -41,6 +42,8 @@ export interface ReportData {
   generatedAt: number;
   sweep: Omit<SweepSummary, 'specJson'> & { status: string; spec: unknown };
   paperTable: (PaperTableRow & ModelKey)[];
+  /** The rows of the paper's table: the finished groups of the objectives it compares. */
+  paperRows: (PaperTableRow & ModelKey)[];
   /** Config fields beyond layers/objective/K/latent/seed whose values differ between the sweep's groups. */
   varyingFields: string[];
   boundCurves: BoundCurve[];
@@ -100,8 +103,10 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
           },
         ],
   );
+  // The paper's setup matters only to the groups its table can show.
+  const paperKeys = [...keys.values()].filter((k) => PAPER_OBJECTIVES.includes(k.objective));
   const differences = new Map<string, number>();
-  for (const key of keys.values()) {
+  for (const key of paperKeys) {
     for (const d of key.paperSetup.differences) differences.set(d, (differences.get(d) ?? 0) + 1);
   }
 
@@ -151,10 +156,11 @@ export function buildReportData(db: ResultsDb, sweepId: string): ReportData {
     generatedAt: Date.now(),
     sweep: { ...rest, status: sweepStatus(summary), spec: JSON.parse(specJson) as unknown },
     paperTable,
+    paperRows: paperTable.filter((r) => PAPER_OBJECTIVES.includes(r.objective)),
     varyingFields: varying,
     boundCurves: [...curves.values()],
     beyondBound,
-    paperComparable: [...keys.values()].filter((k) => k.paperSetup.comparable).length,
+    paperComparable: paperKeys.filter((k) => k.paperSetup.comparable).length,
     paperDifferences: [...differences].map(([difference, groups]) => ({ difference, groups })),
     learningCurves,
     learningCurvesShown: learningCurves.length,
