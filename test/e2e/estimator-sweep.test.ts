@@ -28,9 +28,9 @@ describe('an estimator sweep with gradSnrEvery, end to end', () => {
     run = await runCli(['run', spec, '--db', db, '--workers', '2', '--progress', 'lines']);
   }, 180_000);
 
-  it('labels miwae by M × K, and its training L_K by all m·K samples', () => {
+  it('labels miwae by M × K, and its training L_K by all its M × K samples', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/miwae 1L M=2 × K=4 z=50 s0: epoch 1\/3 .*train L_K \(K=8\)/);
+    expect(run.stderr).toMatch(/miwae 1L M=2 × K=4 z=50 s0: epoch 1\/3 .*train L_K \(M=2 × K=4\)/);
     expect(run.stderr).toMatch(/iwae-dreg 1L K=4 z=50 s0: epoch 1\/3 .*train L_K \(K=4\)/);
   });
 

@@ -4,15 +4,7 @@ import { DirectoryCheckpointStore, runTrial } from '@iwae-sweep/iwae';
 import type { Command } from 'commander';
 import { formatSeconds, progressBar } from '../progress.ts';
 import { addTrialFlags, type TrialFlagValues, trialConfigFromFlags } from '../trial-flags.ts';
-import {
-  epochBounds,
-  essTooLow,
-  JACKKNIFE_LABEL,
-  TRAIN_ELBO_LABEL,
-  trainingSamples,
-  trainLkLabel,
-  validationLabel,
-} from '../web/bound-labels.js';
+import { epochBounds, essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
 import { samplesLabel } from '../web/estimator-labels.js';
 
 interface TrainFlags extends TrialFlagValues {
@@ -89,14 +81,14 @@ function lastEpochRows(r: TrialResult): [string, string][] {
   if (m?.trainElbo === undefined || m.trainIwae === undefined) {
     return [
       [
-        `train objective (${r.config.objective === 'iwae' ? trainLkLabel(r.config.k) : TRAIN_ELBO_LABEL}), last epoch`,
+        `train objective (${r.config.objective === 'iwae' ? trainLkLabel(r.config) : TRAIN_ELBO_LABEL}), last epoch`,
         r.trainBound.toFixed(3),
       ],
     ];
   }
   return [
     [`${TRAIN_ELBO_LABEL}, last epoch`, m.trainElbo.toFixed(3)],
-    [`${trainLkLabel(trainingSamples(r.config))}, last epoch`, m.trainIwae.toFixed(3)],
+    [`${trainLkLabel(r.config)}, last epoch`, m.trainIwae.toFixed(3)],
     ...(m.validationBound === undefined
       ? []
       : [[`${validationLabel(r.config.validationK)}, last epoch`, m.validationBound.toFixed(3)] as [string, string]]),

@@ -116,6 +116,8 @@ describe('the report', () => {
     // Nor a note on the paper's setup: no trial stands next to its numbers.
     expect(html).not.toContain('id="paper-note"');
     expect(html).toContain('<h2>Estimators</h2>');
+    // Its learning curves: L_K over M × K samples for miwae, as the trials are named.
+    expect(html).toContain(`"title":"train L_K (K=each trial's k, or M=m × K=k for miwae/piwae) on the training batches"`);
   });
 
   it('keeps, in a mixed sweep, only the rows with a VAE or IWAE to show', () => {

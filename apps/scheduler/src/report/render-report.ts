@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatSeconds } from '../progress.ts';
-import { ESS_WARNING_FRACTION, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from '../web/bound-labels.js';
+import {
+  ESS_WARNING_FRACTION,
+  JACKKNIFE_LABEL,
+  TRAIN_ELBO_LABEL,
+  trainLkOfEachLabel,
+  validationLabel,
+} from '../web/bound-labels.js';
 import { estimatorSectionHtml } from '../web/estimator-html.js';
 import { escapeHtml, jsonForScript } from './html.ts';
 import { paperReference } from './paper-numbers.ts';
@@ -146,7 +152,11 @@ function curveCharts(data: ReportData): { id: string; key: string; title: string
     });
   }
   if (has('trainIwae'))
-    charts.push({ id: 'chart-train-lk', key: 'trainIwae', title: `${trainLkLabel("each trial's k")} on the training batches` });
+    charts.push({
+      id: 'chart-train-lk',
+      key: 'trainIwae',
+      title: `${trainLkOfEachLabel(data.learningCurves)} on the training batches`,
+    });
   if (has('trainElbo'))
     charts.push({ id: 'chart-train-elbo', key: 'trainElbo', title: `${TRAIN_ELBO_LABEL} on the training batches` });
   if (!has('trainElbo')) {

@@ -3,22 +3,26 @@
 // (which imports this file as a module). Each says exactly which bound or estimate it is: a VAE
 // trained with K samples optimises an estimate of L_1, not L_K, so "train bound" would compare
 // different bounds across objectives.
+import { samplesLabel } from './estimator-labels.js';
 
 /** mean_k log w on the training batches: an estimate of the ELBO L_1, whatever K. */
 export const TRAIN_ELBO_LABEL = 'train ELBO (L_1 est.)';
 
 /**
- * logsumexp_k log w − log K on the training batches, over all the samples a step draws: K = the
- * trial's k, or m·k for miwae/piwae (see trainingSamples).
- * @param {number | string} k
+ * logsumexp log w − log(samples) on the training batches, over all the samples a step draws: the
+ * trial's K, or m groups of K for miwae/piwae, named as everywhere else ("M=5 × K=10").
+ * @param {{ k: number | string, m?: number | string | null | undefined }} t
  */
-export const trainLkLabel = (k) => `train L_K (K=${k})`;
+export const trainLkLabel = (t) => `train L_K (${samplesLabel(t)})`;
 
 /**
- * The samples per data point the training L_K is computed over: k, or m·k for miwae/piwae.
- * @param {{ k: number, m?: number | null | undefined }} config
+ * The same for charts of many trials: each with its own K, or M × K where a trial keeps an m.
+ * @param {{ m?: number | null | undefined }[]} trials
  */
-export const trainingSamples = (config) => config.k * (config.m ?? 1);
+export const trainLkOfEachLabel = (trials) =>
+  trials.some((t) => t.m !== null && t.m !== undefined)
+    ? `train L_K (${samplesLabel({ k: "each trial's k" })}, or ${samplesLabel({ m: 'm', k: 'k' })} for miwae/piwae)`
+    : trainLkLabel({ k: "each trial's k" });
 
 /**
  * L_k on the held-out validation images (the same k for every trial of a sweep).
@@ -50,11 +54,8 @@ export const essTooLow = (essMedian, k) => essMedian !== null && essMedian !== u
 export function epochBounds(m, config, digits = 2) {
   const parts =
     m.trainElbo === undefined || m.trainIwae === undefined
-      ? [`${config.objective === 'iwae' ? trainLkLabel(config.k) : TRAIN_ELBO_LABEL} ${m.trainBound.toFixed(digits)}`]
-      : [
-          `${TRAIN_ELBO_LABEL} ${m.trainElbo.toFixed(digits)}`,
-          `${trainLkLabel(trainingSamples(config))} ${m.trainIwae.toFixed(digits)}`,
-        ];
+      ? [`${config.objective === 'iwae' ? trainLkLabel(config) : TRAIN_ELBO_LABEL} ${m.trainBound.toFixed(digits)}`]
+      : [`${TRAIN_ELBO_LABEL} ${m.trainElbo.toFixed(digits)}`, `${trainLkLabel(config)} ${m.trainIwae.toFixed(digits)}`];
   if (m.validationBound !== undefined) parts.push(`${validationLabel(config.validationK)} ${m.validationBound.toFixed(digits)}`);
   return parts.join('  ');
 }

@@ -7,7 +7,7 @@
 /**
  * "K=50", or "M=5 × K=10" when the trial draws m groups of K (only miwae and piwae keep an m:
  * the normalised config drops it for the other objectives).
- * @param {{ k: number, m?: number | null | undefined }} t
+ * @param {{ k: number | string, m?: number | string | null | undefined }} t
  */
 export const samplesLabel = (t) => (t.m === null || t.m === undefined ? `K=${t.k}` : `M=${t.m} × K=${t.k}`);
 

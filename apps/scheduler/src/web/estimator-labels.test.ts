@@ -1,6 +1,6 @@
 import { normalizeTrialConfig } from '@iwae-sweep/core';
 import { describe, expect, it } from 'vitest';
-import { epochBounds } from './bound-labels.js';
+import { epochBounds, trainLkLabel, trainLkOfEachLabel } from './bound-labels.js';
 import { estimatorName, samplesLabel, trialLabel } from './estimator-labels.js';
 
 describe('estimator and sample labels', () => {
@@ -17,9 +17,13 @@ describe('estimator and sample labels', () => {
     expect(estimatorName(iwae)).toBe('iwae');
   });
 
-  it('name the training L_K by all the samples it averages: m·K for miwae', () => {
+  it('name the training L_K by all the samples it averages, as the trial is named: M × K for miwae', () => {
     const m = { epoch: 1, trainBound: -100, trainElbo: -110, trainIwae: -99 };
-    expect(epochBounds(m, miwae)).toBe('train ELBO (L_1 est.) -110.00  train L_K (K=50) -99.00');
+    expect(epochBounds(m, miwae)).toBe('train ELBO (L_1 est.) -110.00  train L_K (M=5 × K=10) -99.00');
     expect(epochBounds(m, iwae)).toBe('train ELBO (L_1 est.) -110.00  train L_K (K=50) -99.00');
+    // The trial page's learning-curve figure, and the charts of many trials.
+    expect(trainLkLabel(miwae)).toBe('train L_K (M=5 × K=10)');
+    expect(trainLkOfEachLabel([iwae, iwae])).toBe("train L_K (K=each trial's k)");
+    expect(trainLkOfEachLabel([iwae, miwae])).toBe("train L_K (K=each trial's k, or M=m × K=k for miwae/piwae)");
   });
 });

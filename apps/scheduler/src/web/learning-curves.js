@@ -2,7 +2,7 @@
 // The sweep page's live learning curves: one bound per epoch of the selected trials, grown in
 // place as epochs arrive (no reload).
 import { api } from './api.js';
-import { trainLkLabel } from './bound-labels.js';
+import { trainLkOfEachLabel } from './bound-labels.js';
 import { trialLabel } from './cells.js';
 
 /** @typedef {import('./api-types.js').LiveEpoch} LiveEpoch */
@@ -31,7 +31,8 @@ export function learningCurves({ el, selected, rows }) {
     /** @param {LiveKey} key */
     const every = (key) => ids.every((t) => (curves.get(t) ?? []).some((e) => e[key] !== null && e[key] !== undefined));
     if (ids.length && every('validationBound')) return { key: 'validationBound', label: 'validation L_k (nats)' };
-    if (ids.length && every('trainIwae')) return { key: 'trainIwae', label: `${trainLkLabel("each trial's k")} (nats)` };
+    if (ids.length && every('trainIwae'))
+      return { key: 'trainIwae', label: `${trainLkOfEachLabel(ids.map((t) => rows.get(t) ?? {}))} (nats)` };
     return { key: 'trainBound', label: 'training objective (nats)' };
   }
 

@@ -1,7 +1,7 @@
 // @ts-check
 // One trial: its record, error, epochs and config, redrawn live from the trial's event stream.
 import { api } from './api.js';
-import { essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainingSamples, trainLkLabel, validationLabel } from './bound-labels.js';
+import { essTooLow, JACKKNIFE_LABEL, TRAIN_ELBO_LABEL, trainLkLabel, validationLabel } from './bound-labels.js';
 import { byId, num, statusBadge, time, trialLabel } from './cells.js';
 import { escapeHtml as esc } from './format.js';
 
@@ -43,7 +43,7 @@ ${
         : `median ${num(t.testEssMedian, 1)}, mean ${num(t.testEssMean, 1)} of ${t.evalK}${t.evalK !== null && essTooLow(t.testEssMedian, t.evalK) ? ' — ESS ≪ K: no estimate beyond the bound is reliable' : ''}`,
     ],
     [TRAIN_ELBO_LABEL, num(eps.at(-1)?.trainElbo)],
-    [trainLkLabel(trainingSamples(cfg)), num(eps.at(-1)?.trainIwae)],
+    [trainLkLabel(cfg), num(eps.at(-1)?.trainIwae)],
     ...(cfg.validationSize > 0 ? [[validationLabel(cfg.validationK), num(eps.at(-1)?.validationBound)]] : []),
     ['training objective', num(t.trainBound ?? t.lastTrainBound)],
     ...(t.snrEncoderMean === null && t.snrDecoderMean === null
@@ -67,7 +67,7 @@ ${
     .join('')}</dl>
 ${t.error ? `<h2>Error</h2><pre id="error">${esc(t.errorStack || t.error)}</pre>` : ''}
 <h2>Bounds per epoch</h2><div class="chart" id="chart-trial" data-points="${eps.length}"></div>
-<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(trainingSamples(cfg)))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th>${epochSnr ? '<th class="num">encoder SNR mean / median</th><th class="num">decoder SNR mean / median</th>' : ''}<th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
+<table id="epochs"><thead><tr><th class="num">epoch</th><th class="num">${esc(TRAIN_ELBO_LABEL)}</th><th class="num">${esc(trainLkLabel(cfg))}</th><th class="num">${esc(cfg.validationSize > 0 ? validationLabel(cfg.validationK) : 'validation')}</th>${epochSnr ? '<th class="num">encoder SNR mean / median</th><th class="num">decoder SNR mean / median</th>' : ''}<th class="num">seconds</th><th class="num">examples/s</th><th class="num">learning rate</th></tr></thead><tbody>
 ${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(e.trainElbo, 3)}</td><td class="num">${num(e.trainIwae, 3)}</td><td class="num">${num(e.validationBound, 3)}</td>${epochSnr ? `<td class="num snr">${snrText(e.snrEncoderMean, e.snrEncoderMedian)}</td><td class="num snr">${snrText(e.snrDecoderMean, e.snrDecoderMedian)}</td>` : ''}<td class="num">${num(e.seconds, 1)}</td><td class="num">${num(e.examplesPerSecond, 0)}</td><td class="num">${esc(e.learningRate?.toPrecision?.(3) ?? '–')}</td></tr>`).join('')}
 </tbody></table>
 <h2>Config</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>`;
@@ -75,7 +75,7 @@ ${eps.map((e) => `<tr><td class="num">${esc(e.epoch)}</td><td class="num">${num(
     /** @type {['trainElbo' | 'trainIwae' | 'validationBound' | 'trainBound', string][]} */
     const figures = [
       /** @type {['trainElbo', string]} */ (['trainElbo', TRAIN_ELBO_LABEL]),
-      /** @type {['trainIwae', string]} */ (['trainIwae', trainLkLabel(trainingSamples(cfg))]),
+      /** @type {['trainIwae', string]} */ (['trainIwae', trainLkLabel(cfg)]),
       /** @type {['validationBound', string]} */ (['validationBound', validationLabel(cfg.validationK)]),
     ].filter(([key]) => eps.some((e) => e[key] !== null && e[key] !== undefined));
     IwaeCharts.figuresPerEpoch(byId('chart-trial'), eps, figures.length ? figures : [['trainBound', 'training objective']]);
