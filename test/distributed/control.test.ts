@@ -63,8 +63,21 @@ describe('stopping and cancelling', () => {
     });
     const b = s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(() => allTrials(s.db, 'ctl', 2), 150_000, 'both trials done', 100, trialStates(s.db, 'ctl'));
+    // The worker sends the result before BullMQ completes the job, and the collector may write it
+    // to the DB first: wait for the job itself to be completed.
+    let job: Awaited<ReturnType<typeof trialJob>> | undefined;
+    await waitFor(
+      async () => {
+        job = await trialJob(s.prefix, running.id);
+        return job.state === 'completed';
+      },
+      30_000,
+      'the trial job completed in Redis',
+      100,
+      () => job,
+    );
     // One attempt in all: the hand-back was not counted as a failure and retried.
-    expect(await trialJob(s.prefix, running.id)).toMatchObject({ state: 'completed', attemptsMade: 1 });
+    expect(job).toMatchObject({ state: 'completed', attemptsMade: 1 });
     withDb(s.db, (d) => {
       const t = d.getTrial(running.id);
       expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
