@@ -124,8 +124,15 @@ describe('the life of a distributed sweep', () => {
       100,
       states(s),
     );
-    // The worker is idle with nothing to take: the other trial never started.
+    // The worker is idle with nothing to take: the other trial never started. (The DB can say
+    // done before BullMQ has completed the job: the worker sends the result first.)
     const q = trialsQueue(s);
+    await waitFor(
+      async () => (await (await q.getJob(first.id))?.getState()) === 'completed',
+      30_000,
+      'the finished trial job completed in Redis',
+      100,
+    );
     expect(await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed')).toEqual({
       waiting: 0,
       prioritized: 0,
