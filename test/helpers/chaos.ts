@@ -262,17 +262,35 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     );
 
     // Invariants: Redis (before the workers stop: locks, checkpoints and results all drained).
-    const keys = await c.keys();
-    const stray = keys.filter((k) => /:ckpt:|:lock$/.test(k));
-    const admin = c.admin();
-    const pendingResults = await admin.llen(`${c.prefix}:results:wait`);
-    const active = await admin.llen(`${c.prefix}:trials:active`);
-    const failedResults = await admin.zcard(`${c.prefix}:results:failed`);
-    admin.disconnect();
+    // The DB says done as soon as the collector has the result; the worker removes the checkpoint
+    // and BullMQ completes the job (and drops its lock) after sending it: give that time to land.
+    const redisLeft = async () => {
+      const keys = await c.keys();
+      const admin = c.admin();
+      try {
+        return {
+          keys: keys.length,
+          stray: keys.filter((k) => /:ckpt:|:lock$/.test(k)).length,
+          pendingResults: await admin.llen(`${c.prefix}:results:wait`),
+          active: await admin.llen(`${c.prefix}:trials:active`),
+          failedResults: await admin.zcard(`${c.prefix}:results:failed`),
+        };
+      } finally {
+        admin.disconnect();
+      }
+    };
+    const drained = (r: Awaited<ReturnType<typeof redisLeft>>) =>
+      r.stray === 0 && r.pendingResults === 0 && r.active === 0 && r.failedResults === 0;
+    let left = await redisLeft();
+    const until = Date.now() + 30_000;
+    while (!drained(left) && Date.now() < until) {
+      await sleep(200);
+      left = await redisLeft();
+    }
     check(
       'no Redis keys beyond retention',
-      stray.length === 0 && pendingResults === 0 && active === 0 && failedResults === 0,
-      `${stray.length} checkpoint/lock keys, ${pendingResults} results waiting, ${failedResults} results failed, ${active} trial jobs active (${keys.length} keys kept: completed jobs for 7 days, queue metadata, worker registry)`,
+      drained(left),
+      `${left.stray} checkpoint/lock keys, ${left.pendingResults} results waiting, ${left.failedResults} results failed, ${left.active} trial jobs active (${left.keys} keys kept: completed jobs for 7 days, queue metadata, worker registry)`,
     );
     const orphans = orphansOf(c);
     check('no orphan process', orphans.length === 0, orphans.length ? `pids ${orphans.join(' ')}` : 'none');
