@@ -33,14 +33,16 @@ describe('one local runner per sweep', () => {
     );
     // Its trial process is frozen meanwhile: the first runner cannot finish (and free the lock) first.
     const childPid = Number(running.workerId?.split(':')[1]);
-    const second = await whileFrozen([childPid], () =>
-      runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']),
-    );
+    // The trials are read before the thaw: once thawed, the first runner may finish the trial at once.
+    const [second, afterRefusal] = await whileFrozen([childPid], async () => {
+      const out = await runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+      return [out, readTrials(db, 'locked').map((t) => `${t.status} ${t.attempts}`)] as const;
+    });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`sweep "locked" is already being run by process ${first.pid}`);
     expect(second.stderr).not.toMatch(/\n\s+at /); // one line, no stack trace
     // Nothing the first runner wrote was changed by the refused one.
-    expect(readTrials(db, 'locked').map((t) => `${t.status} ${t.attempts}`)).toEqual(['running 1']);
+    expect(afterRefusal).toEqual(['running 1']);
 
     // The first runner dies without releasing its lock: the next run takes it over and finishes.
     await killTree(first);
