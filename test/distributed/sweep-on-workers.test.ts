@@ -28,13 +28,22 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
   // Every test here works on this one sweep: it runs once, before any of them (so each can run alone).
   let launched: CliResult;
   beforeAll(async () => {
+    const workers = [0, 1].map(() => startCli(['worker', '--concurrency', '1', '--checkpoints', `${tmp.dir}/ckpt`], { env }));
+    procs.push(...workers);
+    // Both up before the trials are queued: on a loaded machine one worker can start seconds after
+    // the other, and the first would run all six short trials alone (no race, and no "both took some").
+    await waitFor(
+      () => workers.every((w) => /waiting for trials/.test(w.seen().stderr)),
+      120_000,
+      'both workers waiting for trials',
+      100,
+      () => workers.map((w) => w.seen().stderr.slice(-300)),
+    );
     launched = await runCli(['launch', spec, '--db', db], { env });
     if (launched.code !== 0) return;
     procs.push(startCli(['serve', '--db', db, '--no-dashboard'], { env }));
-    for (let i = 0; i < 2; i++)
-      procs.push(startCli(['worker', '--concurrency', '1', '--checkpoints', `${tmp.dir}/ckpt`], { env }));
     await waitFor(() => allTrials(db, 'race', 6), 120_000, 'all 6 trials done', 100, trialStates(db, 'race'));
-  }, 150_000);
+  }, 270_000);
 
   it('runs every trial exactly once and records every epoch exactly once', () => {
     expect(launched.code, launched.stderr).toBe(0);
