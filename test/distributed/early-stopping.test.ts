@@ -4,7 +4,7 @@ import { rungDecisionKey } from '@iwae-sweep/queue';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanups.ts';
-import { runCli, waitFor } from '../helpers/cli.ts';
+import { runCli, trialProcessesOf, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
 import { readTrials, withDb } from '../helpers/sweep-fixture.ts';
 
@@ -27,24 +27,35 @@ const rungsOf = (db: string) => {
 describe('early stopping across machines', () => {
   it("the collector's stop decision reaches a trial running on another worker at its rung; it stops there, checkpoint kept", async () => {
     const s = testDeployment('es', spec('[0.003]'), onCleanup);
-    // The learner first, alone: it records the first rung result on worker A.
+    // Two workers (two machines): one takes the learner, the other idles until the add. Both are
+    // up before the learner is queued (on a loaded machine one can start seconds after the other).
+    const workers = [s.start(['worker', '--checkpoints', s.ckpt]), s.start(['worker', '--checkpoints', s.ckpt])];
+    const b = workers[1] as (typeof workers)[number];
+    await waitFor(
+      () => workers.every((w) => /waiting for trials/.test(w.seen().stderr)),
+      120_000,
+      'both workers waiting for trials',
+      100,
+      () => workers.map((w) => w.seen().stderr.slice(-300)),
+    );
+    // The learner first, alone: it records the first rung result on one worker.
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db, '--no-dashboard']);
-    // Two workers (two machines): one takes the learner, the other idles until the add.
-    s.start(['worker', '--checkpoints', s.ckpt]);
-    const b = s.start(['worker', '--checkpoints', s.ckpt]);
-    await waitFor(
-      () => rungsOf(s.db).length >= 1,
+    const learner = await waitFor(
+      () => (rungsOf(s.db).length >= 1 ? readTrials(s.db, 'es').find((t) => t.status === 'running') : undefined),
       120_000,
-      'the first rung result',
+      'the first rung result, the learner still running',
       200,
       () => readTrials(s.db, 'es'),
     );
     // Then a trial that barely learns joins the sweep and runs on the idle worker, while the
-    // learner is still training on the other (5 epochs to go): at epoch 1 it ranks 2nd of 2, and
-    // only the top 1 continues.
+    // learner is still training on the other: at epoch 1 it ranks 2nd of 2, and only the top 1
+    // continues. The learner's process is frozen while `add` starts up, so that it cannot finish
+    // first (its worker would then be free to take the new trial too).
+    const busy = workers.find((w) => learner.workerId?.endsWith(`:${w.pid}`));
+    const learnerProcs = busy ? trialProcessesOf(busy.pid as number) : [];
     writeFileSync(s.spec, spec('[0.003, 0.000001]'));
-    const add = await runCli(['add', s.spec, '--db', s.db], { env: s.env });
+    const add = await whileFrozen(learnerProcs, () => runCli(['add', s.spec, '--db', s.db], { env: s.env }));
     expect(add.code, add.stderr).toBe(0);
     const stopped = await waitFor(
       () => readTrials(s.db, 'es').find((t) => t.status === 'stopped'),

@@ -181,6 +181,23 @@ export function childrenOf(pid: number): number[] {
 }
 
 /**
+ * A worker's or runner's trial processes: its node children only (tsx runs an esbuild service
+ * process beside them, and freezing or killing that one instead leaves the trial untouched).
+ */
+export function trialProcessesOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, comm]) => comm === 'node')
+      .map(([child]) => Number(child))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // ps exits 1 when there is none
+  }
+}
+
+/**
  * Runs `fn` while `pids` are frozen (SIGSTOP), then thaws them: a trial process cannot get ahead
  * of a CLI that starts up meanwhile, whatever the machine's load.
  */

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { alive, CLI, type CliResult, REPO, runCli, tempDir, WORKER_CLI, waitFor } from './cli.ts';
+import { alive, CLI, type CliResult, REPO, runCli, tempDir, trialProcessesOf, WORKER_CLI, waitFor } from './cli.ts';
 import { LinkProxy } from './link-proxy.ts';
 import { OwnRedis } from './redis-server.ts';
 import { uniquePrefix } from './sweep-fixture.ts';
@@ -84,19 +84,7 @@ class HostProcess {
 
   /** Trial processes (children of the CLI process). */
   childPids(): number[] {
-    if (!this.proc?.pid) return [];
-    try {
-      // Only node children: tsx runs an esbuild service process beside the trial processes, and
-      // freezing or killing that one instead leaves the trial untouched.
-      return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(this.proc.pid)], { encoding: 'utf8' })
-        .split('\n')
-        .map((line) => line.trim().split(/\s+/))
-        .filter(([, comm]) => comm === 'node')
-        .map(([pid]) => Number(pid))
-        .filter((n) => n > 0);
-    } catch {
-      return []; // ps exits 1 when there is none
-    }
+    return this.proc?.pid ? trialProcessesOf(this.proc.pid) : [];
   }
 
   /** Signals the whole host (process group). */
