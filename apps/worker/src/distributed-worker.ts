@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { serializeError } from './serialize-error.ts';
 import { type AnyLog, asLevelLog, type LevelLog } from './service-logger.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, progressEveryMs, StallWatchdog } from './stall-watchdog.ts';
+import { type TrialProcess, TrialProcessPool } from './trial-process.ts';
 import { trialProgressSchema } from './trial-progress.ts';
 import { tsxExecArgv } from './tsx-exec-argv.ts';
 import { workerEnv } from './worker-env.ts';
@@ -28,7 +29,7 @@ export interface DistributedWorkerOptions {
   prefix?: string;
   /** CA certificate file for rediss:// with a private CA (passed on to the trial processes). */
   caFile?: string | undefined;
-  /** Trials run at once in this worker (one sandboxed process each). */
+  /** Trials run at once in this worker (one trial process each). */
   concurrency?: number;
   backend?: BackendName | undefined;
   /** Pin trials to one GPU (CUDA_VISIBLE_DEVICES in the trial processes). */
@@ -48,7 +49,7 @@ export interface DistributedWorkerOptions {
    * its checkpoint. 0: never. Default 2 h (an epoch of a large trial on a slow CPU is long).
    */
   stallTimeoutMs?: number;
-  /** The sandboxed processor module (default: trial-processor.ts, which trains). */
+  /** The module trial processes run attempts with (default: trial-processor.ts, which trains). */
   processorFile?: string;
   /** Leveled log, or plain lines (default: lines on stderr). */
   log?: AnyLog;
@@ -80,7 +81,10 @@ async function waitForRedis(url: string, tls: RedisTls, log: LevelLog, signal?: 
 export const MAX_STALLS = 20;
 
 /**
- * A worker process: pulls trials from Redis and runs each in a sandboxed child process.
+ * A worker process: pulls trials from Redis and runs each in a trial process of its own, which
+ * it forks and watches (not BullMQ's sandbox: a process killed while it started left BullMQ
+ * waiting for its handshake forever, the job active and locked by this healthy worker).
+ * Whatever a trial process does, its attempt settles: when it exits, the attempt fails.
  * Cancellations published by the scheduler reach the trials running here; on stop, running
  * trials end at their next epoch boundary and go back to the queue for any worker to resume.
  * Failures (thrown errors and crashed children alike) are reported on the results queue.
@@ -95,6 +99,9 @@ export class DistributedWorker {
   private constructor(
     readonly id: string,
     private readonly worker: Worker,
+    private readonly processes: TrialProcessPool,
+    /** The process running each job's attempt (job id → process), for the watchdog. */
+    private readonly attempts: Map<string, TrialProcess>,
     private readonly results: Queue,
     private readonly redis: Redis,
     private readonly registry: WorkerRegistry,
@@ -136,7 +143,24 @@ export class DistributedWorker {
     // trial this worker takes (the whole sweep, at its pace), not the worker.
     workerEnv(childEnv);
     await waitForRedis(opts.url, tls, log);
-    const worker = new Worker(QUEUE_NAMES.trials, opts.processorFile ?? PROCESSOR, {
+    const processes = new TrialProcessPool({
+      processorFile: opts.processorFile ?? PROCESSOR,
+      execArgv: tsxExecArgv(),
+      env: childEnv,
+    });
+    const attempts = new Map<string, TrialProcess>();
+    // In this process: the attempt is the worker's own, settled by its trial process's outcome or exit.
+    const processTrial = async (job: Job<TrialJob>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+      const proc = processes.take();
+      attempts.set(job.id as string, proc);
+      try {
+        return await proc.run(job, token, signal);
+      } finally {
+        if (attempts.get(job.id as string) === proc) attempts.delete(job.id as string);
+        processes.give(proc);
+      }
+    };
+    const worker = new Worker(QUEUE_NAMES.trials, processTrial, {
       connection: connectionOptions(opts.url, 'worker', tls),
       prefix,
       name: id,
@@ -144,17 +168,12 @@ export class DistributedWorker {
       lockDuration: opts.lockDurationMs ?? 30_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
       // A stall is this worker failing its trial (killed, frozen, cut off past its lock), not the
-      // trial failing: a crashing trial kills only its sandboxed process, and that attempt counts.
+      // trial failing: a crashing trial kills only its trial process, and that attempt counts.
       // With the old limit of 2, a trial whose hosts were hit three times failed for good (seen
       // twice in a 210-trial chaos run: 'job stalled more than allowable limit').
       maxStalledCount: MAX_STALLS,
-      useWorkerThreads: false,
-      workerForkOptions: { execArgv: tsxExecArgv(), env: childEnv },
       autorun: false,
     });
-    // BullMQ pipes every trial process's output into ours: one listener set per process.
-    for (const stream of [process.stdout, process.stderr])
-      stream.setMaxListeners(Math.max(stream.getMaxListeners(), 4 * (opts.concurrency ?? 1) + 10));
     const results = new Queue(QUEUE_NAMES.results, { connection: connectionOptions(opts.url, 'worker', tls), prefix });
     const redis = new Redis(connectionOptions(opts.url, 'worker', tls));
     redis.on('error', () => undefined); // reconnects by itself; the worker's own connections log
@@ -168,7 +187,7 @@ export class DistributedWorker {
       concurrency: opts.concurrency ?? 1,
       startedAt: Date.now(),
     };
-    const dw = new DistributedWorker(id, worker, results, redis, registry, info, log);
+    const dw = new DistributedWorker(id, worker, processes, attempts, results, redis, registry, info, log);
     if (stallMs > 0) dw.watchdog = dw.watchStalls(stallMs);
     worker.on('active', (job: Job<TrialJob>) => {
       dw.active.set(job.id as string, job.data.sweepId);
@@ -243,20 +262,27 @@ export class DistributedWorker {
     return new StallWatchdog({
       stallMs,
       connected: () => this.redis.status === 'ready',
-      onStall: (jobId, pid, silentMs) => {
+      onStall: (jobId, reported, silentMs) => {
         const silent = `${Math.round(silentMs / 1000)} s`;
+        // The process this worker runs the attempt in: known from its start, reported or not.
+        const proc = this.attempts.get(jobId);
+        const pid = proc?.pid ?? reported;
         if (pid === undefined) {
-          this.log.error({ trial: jobId }, `trial ${jobId} made no progress for ${silent}, and its process never reported`);
+          // The attempt has no process (it settled as the watchdog looked): nothing holds the job.
+          this.log.error({ trial: jobId }, `trial ${jobId} made no progress for ${silent}, and has no trial process`);
           return;
         }
         this.log.warn(
           { trial: jobId, pid },
           `trial ${jobId} made no progress for ${silent}: ending its process ${pid} (the attempt fails and is retried from its checkpoint)`,
         );
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone: its attempt ends by itself
+        if (proc) proc.kill();
+        else {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone: its attempt ends by itself
+          }
         }
       },
     });
@@ -319,6 +345,7 @@ export class DistributedWorker {
       this.watchdog?.stop();
       this.worker.cancelAllJobs('shutdown');
       await this.worker.close();
+      await this.processes.close();
       await this.results.close();
       await this.unsubscribe?.();
       await this.registry.stopped(this.snapshot()).catch(() => undefined);

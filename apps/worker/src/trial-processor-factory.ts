@@ -1,7 +1,7 @@
 /**
- * The body of the sandboxed BullMQ processor: BullMQ forks a processor file in a child process
- * per concurrent trial, so training (CPU-bound for minutes) never blocks the worker's event
- * loop, which must keep renewing job locks. Per-epoch metrics and the result leave through the
+ * The body of a trial process: its worker forks one per concurrent trial (trial-process.ts), so
+ * training (CPU-bound for minutes) never blocks the worker's event loop, which must keep renewing
+ * job locks. Per-epoch metrics and the result leave through the
  * results queue as they happen; checkpoints go to the shared store every epoch. The trial itself
  * is a parameter: trial-processor.ts trains; benchmarks substitute a fixed sleep to measure the
  * orchestration alone.
@@ -18,7 +18,7 @@ import {
   readRedisCa,
   readTrialJob,
 } from '@iwae-sweep/queue';
-import { Queue, type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecuteOptions } from './execute-trial.ts';
 import { FencedDirectoryStore } from './fenced-directory-store.ts';
@@ -82,6 +82,23 @@ function isCancelled(sweepId: string): Promise<boolean> {
   return isSweepCancelled(redis, env.IWAE_SWEEP_PREFIX, sweepId);
 }
 
+/**
+ * The job of one attempt as a trial process holds it: its worker owns the BullMQ job (its lock),
+ * and does what needs it on the process's behalf.
+ */
+export interface TrialJobHandle {
+  id?: string | undefined;
+  name: string;
+  data: unknown;
+  attemptsMade: number;
+  updateProgress(value: TrialProgress): Promise<void>;
+  /** Hands the job back to the queue (not a failed attempt); the processor then throws WaitingError. */
+  moveToWait(token: string): Promise<void>;
+}
+
+/** What a processor module exports by default: runs one attempt of a job. */
+export type TrialProcessor = (job: TrialJobHandle, token?: string, signal?: AbortSignal) => Promise<unknown>;
+
 /** Runs one trial: what the processor does between "started" and "result". */
 export type TrialRunner = (job: TrialJob, opts: ExecuteOptions) => Promise<TrialResult>;
 
@@ -89,7 +106,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
   // An orphan (its worker was killed) must not keep training: another worker gets the job.
   exitWhenOrphaned();
   return async function processTrial(
-    job: SandboxedJob,
+    job: TrialJobHandle,
     token?: string,
     signal?: AbortSignal,
   ): Promise<{ cancelled: true } | { stopped: true } | TrialResult> {
@@ -104,7 +121,7 @@ export function createTrialProcessor(runTrial: TrialRunner) {
     }
     const { trialId } = payload;
     // First, before any Redis call: the worker learns which process runs this attempt, so that
-    // its watchdog can end it if it stalls. (In the sandbox this is a message to the worker.)
+    // its watchdog can end it if it stalls. (This is a message to the worker.)
     const report = (progress: Omit<TrialProgress, 'pid'> = {}) =>
       void job.updateProgress({ pid: process.pid, ...progress } satisfies TrialProgress);
     report();
