@@ -119,7 +119,7 @@ export class TrialProcess {
     await this.ready;
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
-      let cancelExit = () => undefined as void;
+      let cancelExit: () => void = () => undefined;
       const settle = (f: () => void) => {
         if (settled) return;
         settled = true;
@@ -134,7 +134,12 @@ export class TrialProcess {
           process.stderr.write(`trial process ${this.pid}: ignoring a malformed message: ${parsed.error.message}\n`);
           return;
         }
-        void this.handle(parsed.data, job, (value) => settle(() => resolve(value)), (err) => settle(() => reject(err)));
+        void this.handle(
+          parsed.data,
+          job,
+          (value) => settle(() => resolve(value)),
+          (err) => settle(() => reject(err)),
+        );
       };
       const onAbort = () => this.send({ type: 'cancel', reason: String(signal?.reason ?? 'cancelled') });
       this.child.on('message', onMessage);

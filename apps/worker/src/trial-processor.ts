@@ -1,4 +1,4 @@
-/** The sandboxed processor BullMQ forks for each concurrent trial of a worker: it trains. */
+/** The processor a worker's trial processes run (trial-process-main.ts loads it): it trains. */
 import { executeTrial } from './execute-trial.ts';
 import { createTrialProcessor } from './trial-processor-factory.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What a sandboxed trial process reports as its job's progress: its pid (so that its worker can
+ * What a trial process reports as its job's progress: its pid (so that its worker can
  * end it when it stalls), then the last epoch trained or evaluation progress. The worker parses
  * it: the trial process is a separate program, and its reports are input like any other.
  */

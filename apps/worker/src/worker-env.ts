@@ -19,7 +19,7 @@ export function workerServiceEnv(source: NodeJS.ProcessEnv = process.env): Worke
 }
 
 /**
- * What a sandboxed trial process learns from its parent worker, through the environment
+ * What a trial process learns from its parent worker, through the environment
  * (BullMQ forks it; there is no other channel at start). Validated once, at start.
  */
 const schema = z.object({
