@@ -45,4 +45,37 @@ describe('a trial process killed before it first reports', () => {
     expect(host.log, JSON.stringify(seen())).toMatch(/failed \(attempt 1, will retry\)/);
     expect(assertExactlyOnce(c.db, 'early')).toEqual({ trials: 1, epochs: 2 });
   }, 300_000);
+
+  // Frozen instead: alive, silent, never reported its pid. The watchdog used to only log it ("its
+  // process never reported"); the worker knows the process it forked, and ends it.
+  it('frozen while it starts: ended after --stall-timeout, and the trial retried', async () => {
+    // Above a trial process's start on a loaded machine (the retry's start counts as silence too).
+    const stallMs = 30_000;
+    cluster = await Cluster.start({
+      label: 'frozen',
+      spec: SPEC.replace('name: early', 'name: frozen'),
+      workers: 1,
+      lockMs: 3000,
+      stallMs,
+    });
+    const c = cluster;
+    const host = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
+    const trial = (): TrialRow | undefined => readTrials(c.db, 'frozen')[0];
+    const seen = () => ({
+      trial: trial() && { status: trial()?.status, epochs: trial()?.epochsDone, attempts: trial()?.attempts },
+      children: host.childPids(),
+      log: host.log.slice(-800),
+    });
+    expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
+    c.collector.start();
+    host.start();
+    const [pid] = await waitFor(() => host.childPids().length > 0 && host.childPids(), 120_000, 'a trial process', 10, seen);
+    process.kill(pid as number, 'SIGSTOP');
+
+    await waitFor(() => !alive(pid as number), stallMs + 60_000, `the frozen trial process ${pid} ended`, 200, seen);
+    expect(host.log).toMatch(new RegExp(`made no progress for \\d+ s: ending its process ${pid}`));
+    await waitFor(() => trial()?.status === 'done', 180_000, 'the trial done', 200, seen);
+    expect(host.log, JSON.stringify(seen())).toMatch(/failed \(attempt 1, will retry\)/);
+    expect(assertExactlyOnce(c.db, 'frozen')).toEqual({ trials: 1, epochs: 2 });
+  }, 360_000);
 });
