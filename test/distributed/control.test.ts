@@ -8,6 +8,8 @@ import { freePort, OwnRedis } from '../helpers/redis-server.ts';
 import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
 
 // Two trials of six short epochs (~0.5 s each here): long enough to be stopped part-way.
+// Waits and timeouts are sized for a loaded two-core machine: at a load of 18, a worker took over
+// 20 s to start and over 90 s to train its first two epochs.
 const SPEC = `name: ctl
 base: { trainSize: 600, testSize: 20, batchSize: 100, epochs: 6, evalK: 20 }
 grid:
@@ -39,7 +41,7 @@ describe('stopping and cancelling', () => {
     const a = s.start(['worker', '--checkpoints', s.ckpt]);
     const running = await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 2 && t.status === 'running'),
-      90_000,
+      180_000,
       'a trial part-way',
       100,
       trialStates(s.db, 'ctl'),
@@ -84,7 +86,7 @@ describe('stopping and cancelling', () => {
       expect(t?.workerId).toContain(String(b.pid));
       expect(t?.error).toBeNull();
     });
-  });
+  }, 420_000);
 
   it('cancel reaches the trial running on a worker: it stops at its next epoch; the queued one never starts', async () => {
     const s = setup('cancel');
@@ -93,7 +95,7 @@ describe('stopping and cancelling', () => {
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     const running = await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.epochsDone >= 1 && t.status === 'running'),
-      90_000,
+      180_000,
       'a trial running',
       100,
       trialStates(s.db, 'ctl'),
@@ -105,7 +107,7 @@ describe('stopping and cancelling', () => {
     expect(cancel.stderr).toMatch(/sweep ctl cancelled: 1 queued trial\(s\) dropped/);
     await waitFor(
       () => readTrials(s.db, 'ctl').find((t) => t.id === running.id)?.status === 'cancelled',
-      30_000,
+      90_000,
       'the running trial cancelled',
       100,
       trialStates(s.db, 'ctl'),
@@ -120,7 +122,7 @@ describe('stopping and cancelling', () => {
     const resumed = await runCli(['resume', 'ctl', '--db', s.db], { env: s.env });
     expect(resumed.stderr).toMatch(/resumed: 2 trial\(s\) queued/);
     await waitFor(() => allTrials(s.db, 'ctl', 2), 150_000, 'both trials done after resume', 100, trialStates(s.db, 'ctl'));
-  });
+  }, 420_000);
 });
 
 describe('bad input and bad connections', () => {
@@ -163,7 +165,7 @@ describe('bad input and bad connections', () => {
     w.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    await waitFor(() => /connection refused.*retrying in/s.test(stderr), 20_000, 'a retry message');
+    await waitFor(() => /connection refused.*retrying in/s.test(stderr), 120_000, 'a retry message');
     expect(w.exitCode).toBeNull();
     const { spawn } = await import('node:child_process');
     const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
@@ -172,7 +174,7 @@ describe('bad input and bad connections', () => {
     onCleanup(() => {
       server.kill('SIGKILL');
     });
-    await waitFor(() => /waiting for trials/.test(stderr), 60_000, 'the worker to start once Redis is up');
+    await waitFor(() => /waiting for trials/.test(stderr), 120_000, 'the worker to start once Redis is up');
     expect(w.exitCode).toBeNull();
-  });
+  }, 300_000);
 });
