@@ -28,7 +28,7 @@ describe('a local run that dies', () => {
     try {
       await waitFor(
         () => readTrials(db, 'killme')[0]?.status === 'running',
-        60_000,
+        180_000,
         'the trial to run',
         200,
         () => readTrials(db, 'killme').map((t) => t.status),
