@@ -35,7 +35,7 @@ async function killedRun(): Promise<void> {
   try {
     await waitFor(
       () => readTrials(db, 'killme')[0]?.status === 'running',
-      60_000,
+      180_000,
       'the trial to run',
       200,
       () => readTrials(db, 'killme').map((t) => t.status),
@@ -68,12 +68,12 @@ beforeAll(async () => {
   serve = startCli(['serve', '--db', db, '--port', '0']);
   url = await waitFor(
     () => /dashboard at (http:\/\/[^\s";]+?)\/?(?:[;"]|$)/m.exec(serve.seen().stderr)?.[1],
-    30_000,
+    60_000,
     'the dashboard URL',
     100,
     () => serve.seen().stderr,
   );
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   serve?.kill('SIGKILL');

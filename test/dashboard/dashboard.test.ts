@@ -38,8 +38,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
   procs.push(runner);
-  await waitFor(() => readTrials(db, 'live').length === 3, 60_000, 'the sweep in the DB', 100, trialStates(db, 'live'));
-});
+  await waitFor(() => readTrials(db, 'live').length === 3, 180_000, 'the sweep in the DB', 100, trialStates(db, 'live'));
+}, 240_000);
 afterAll(async () => {
   await browser?.close();
   for (const p of procs) await killTree(p);
@@ -50,7 +50,7 @@ describe('the dashboard in headless Chromium, on a real running sweep', () => {
   let url: string;
   beforeAll(async () => {
     ({ url } = await serve([]));
-  });
+  }, 120_000);
 
   it('lists the sweep, shows its trials, and grows a learning curve live without reloading', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });

@@ -81,7 +81,7 @@ describe('the life of a distributed sweep', () => {
     const a = start('a');
     const running = await waitFor(
       () => readTrials(s.db, 'life').find((t) => t.status === 'running' && t.epochsDone >= 2),
-      90_000,
+      180_000,
       'a trial part-way on worker A',
       100,
       states(s),
@@ -92,14 +92,14 @@ describe('the life of a distributed sweep', () => {
     });
     expect((await a.output).code).toBe(0);
     const b = start('b');
-    await waitFor(() => allTrials(s.db, 'life', 2), 120_000, 'both trials done on worker B', 100, states(s));
+    await waitFor(() => allTrials(s.db, 'life', 2), 180_000, 'both trials done on worker B', 100, states(s));
     withDb(s.db, (d) => {
       const t = d.getTrial(running.id);
       expect(t?.workerId).toContain(String(b.pid));
       expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
       expect(d.epochsOf(running.id).map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     });
-  });
+  }, 420_000);
 
   it('pause: the running trial finishes, the queued one waits; resume runs it', async () => {
     const s = setup('pause');
@@ -108,7 +108,7 @@ describe('the life of a distributed sweep', () => {
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     const first = await waitFor(
       () => readTrials(s.db, 'life').find((t) => t.status === 'running'),
-      90_000,
+      180_000,
       'a trial running',
       100,
       states(s),
@@ -119,7 +119,7 @@ describe('the life of a distributed sweep', () => {
     expect(pause.stderr).toMatch(/sweep life paused \(1 waiting job\(s\) taken off the queue\); running trials finish/);
     await waitFor(
       () => readTrials(s.db, 'life').find((t) => t.id === first.id)?.status === 'done',
-      90_000,
+      180_000,
       'the running trial to finish',
       100,
       states(s),
@@ -143,8 +143,8 @@ describe('the life of a distributed sweep', () => {
     expect(other).toMatchObject({ status: 'queued', attempts: 0 });
     const resume = await runCli(['resume', 'life', '--db', s.db], { env: s.env });
     expect(resume.stderr).toMatch(/sweep life resumed: 1 trial\(s\) queued/);
-    await waitFor(() => allTrials(s.db, 'life', 2), 90_000, 'the paused trial done after resume', 100, states(s));
-  });
+    await waitFor(() => allTrials(s.db, 'life', 2), 180_000, 'the paused trial done after resume', 100, states(s));
+  }, 420_000);
 
   it('cancel before any worker starts: every trial ends cancelled and a worker started later runs none', async () => {
     const s = setup('cancel-first');
@@ -153,7 +153,7 @@ describe('the life of a distributed sweep', () => {
     expect(cancel.stderr).toMatch(/sweep life cancelled: 2 queued trial\(s\) dropped/);
     s.start(['serve', '--db', s.db, '--no-dashboard']);
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
-    await waitFor(() => /waiting for trials/.test(w.seen().stderr), 60_000, 'the worker up', 100, w.seen);
+    await waitFor(() => /waiting for trials/.test(w.seen().stderr), 120_000, 'the worker up', 100, w.seen);
     const q = trialsQueue(s);
     expect(await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed')).toEqual({
       waiting: 0,
@@ -188,14 +188,14 @@ describe('the life of a distributed sweep', () => {
     // A job turns active before its sandboxed process is forked: wait for both.
     await waitFor(
       async () => (await q.getJobCounts('active')).active === 2 && childrenOf(w.pid as number).length >= 2,
-      90_000,
+      180_000,
       'two trials active on the one worker, each in its own process',
       50,
       () => ({ trials: states(s)(), children: childrenOf(w.pid as number) }),
     );
-    await waitFor(() => allTrials(s.db, 'life', 2), 120_000, 'both trials done', 100, states(s));
+    await waitFor(() => allTrials(s.db, 'life', 2), 180_000, 'both trials done', 100, states(s));
     const trials = readTrials(s.db, 'life');
     expect(trials.map((t) => t.attempts)).toEqual([1, 1]);
     expect(new Set(trials.map((t) => t.workerId))).toEqual(new Set([trials[0]?.workerId]));
-  });
+  }, 420_000);
 });

@@ -31,7 +31,7 @@ describe('a worker behind a slow link (150 ms each way) to a TLS + password Redi
     expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
     c.collector.start();
     host.start();
-    await waitFor(() => /waiting for trials/.test(host.log) || !host.running, 60_000, 'the worker started', 100, seen);
+    await waitFor(() => /waiting for trials/.test(host.log) || !host.running, 120_000, 'the worker started', 100, seen);
     expect(host.running, host.log).toBe(true);
     await waitFor(() => trial()?.status === 'done', 240_000, 'the trial done', 200, seen);
     expect(trial()?.workerId).toBe('host-1');

@@ -76,7 +76,7 @@ describe('a distributed sweep on real Redis with two racing workers', () => {
     const added = await runCli(['add', extended, '--db', db], { env });
     expect(added.code, added.stderr).toBe(0);
     expect(added.stderr).toMatch(/7 trials \(1 new\), 1 queued in Redis, 6 already done/);
-    await waitFor(() => allTrials(db, 'race', 7), 60_000, 'the added trial done', 100, trialStates(db, 'race'));
+    await waitFor(() => allTrials(db, 'race', 7), 120_000, 'the added trial done', 100, trialStates(db, 'race'));
     expect(assertExactlyOnce(db, 'race')).toEqual({ trials: 7, epochs: 14 });
     const status = await runCli(['status', '--db', db, '--sweep', 'race']);
     expect(status.stdout).toMatch(/race\s+redis\s+done\s+7\s+7/);

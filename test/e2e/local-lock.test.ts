@@ -26,7 +26,7 @@ describe('one local runner per sweep', () => {
     procs.push(first);
     const running = await waitFor(
       () => readTrials(db, 'locked').find((t) => t.status === 'running' && t.workerId),
-      90_000,
+      180_000,
       'the first runner training',
       50,
       trialStates(db, 'locked'),

@@ -91,7 +91,7 @@ grid:
     const runner = startCli(['run', cancelSpec, '--db', cdb, '--workers', '1', '--progress', 'lines']);
     const running = await waitFor(
       () => readTrials(cdb, 'cancelme').find((t) => t.status === 'running' && t.epochsDone >= 1),
-      90_000,
+      180_000,
       'an epoch',
       50,
       trialStates(cdb, 'cancelme'),
