@@ -14,10 +14,13 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { remainingFlops } from './launcher.ts';
 import { RungJudge } from './rung-judge.ts';
 
+/** How long after a reconnection (and between failed tries) the collector reconciles. */
+const RECONCILE_AFTER_RECONNECT_MS = 1000;
+
 export interface CollectorOptions {
   db: ResultsDb;
   queues: SweepQueues;
-  /** Reconcile the DB with Redis this often (and once at start). */
+  /** Reconcile the DB with Redis this often (and once at start, and after each reconnection). */
   reconcileEveryMs?: number;
   /** Plain lines (a progress display), or a leveled service log (`serve`). */
   log?: AnyLog;
@@ -34,6 +37,11 @@ export interface CollectorOptions {
 export class Collector {
   private worker: Worker | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The pass in progress: passes run one at a time (two at once would both re-queue a lost job). */
+  private passes: Promise<unknown> = Promise.resolve();
+  private readonly onReconnect = () => this.reconcileSoon();
   private readonly log: LevelLog;
   private readonly judge: RungJudge;
 
@@ -59,11 +67,39 @@ export class Collector {
       every,
     );
     this.timer.unref();
+    // Connected now: a later 'ready' is a reconnection, perhaps to a promoted replica or a Redis
+    // restarted without its data, which may lack the last writes (jobs a launch added among them).
+    queues.redis.on('ready', this.onReconnect);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.opts.queues.redis.off('ready', this.onReconnect);
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.soon);
     await this.worker?.close();
+  }
+
+  /**
+   * Reconciles shortly after a reconnection, and again until one pass succeeds (the other
+   * connections may still be coming back): a trial whose job was lost would otherwise wait for
+   * the next periodic pass.
+   */
+  private reconcileSoon(): void {
+    if (this.soon || this.stopped) return;
+    this.soon = setTimeout(() => {
+      void this.reconcile().then(
+        () => {
+          this.soon = undefined;
+        },
+        (err) => {
+          this.log.error(`reconcile after a reconnection: ${(err as Error).message}`);
+          this.soon = undefined;
+          this.reconcileSoon();
+        },
+      );
+    }, RECONCILE_AFTER_RECONNECT_MS);
+    this.soon.unref();
   }
 
   private async process(job: Job): Promise<void> {
@@ -159,7 +195,13 @@ export class Collector {
    * a completed job's result is recorded (its return value holds it), a failed job marks the
    * trial failed, and a trial whose job is gone (lost, or removed) is queued again.
    */
-  async reconcile(): Promise<{ recorded: number; failed: number; requeued: number }> {
+  reconcile(): Promise<{ recorded: number; failed: number; requeued: number }> {
+    const pass = this.passes.then(() => this.reconcilePass());
+    this.passes = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async reconcilePass(): Promise<{ recorded: number; failed: number; requeued: number }> {
     const { db, queues } = this.opts;
     const out = { recorded: 0, failed: 0, requeued: 0 };
     for (const sweep of db.sweepSummaries()) {
