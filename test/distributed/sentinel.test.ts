@@ -2,23 +2,14 @@ import { openRedis } from '@iwae-sweep/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/cli.ts';
-import { OwnRedis } from '../helpers/redis-server.ts';
+import { SentinelSet } from '../helpers/sentinel-set.ts';
 
-const PASSWORD = 'sentinel-test-pw';
-let primary: OwnRedis;
-let replica: OwnRedis;
-const sentinels: OwnRedis[] = [];
+let set: SentinelSet;
 beforeAll(async () => {
-  primary = await OwnRedis.start({ password: PASSWORD });
-  replica = await OwnRedis.start({ password: PASSWORD, replicaOf: primary.port });
-  for (let i = 0; i < 3; i++) {
-    sentinels.push(
-      await OwnRedis.start({ sentinel: { name: 'iwae', primaryPort: primary.port, primaryPassword: PASSWORD, quorum: 2 } }),
-    );
-  }
+  set = await SentinelSet.start({ password: 'sentinel-test-pw', downAfterMs: 1000 });
 }, 60_000);
 afterAll(async () => {
-  for (const r of [...sentinels, replica, primary]) await r?.stop();
+  await set?.stop();
 });
 
 const remotePort = (c: Redis) => (c as unknown as { stream?: { remotePort?: number } }).stream?.remotePort;
@@ -27,15 +18,14 @@ describe('Redis through Sentinel (redis+sentinel://)', () => {
   // A primary, its replica and three Sentinels on loopback: the primary is killed, the Sentinels
   // promote the replica, and a connection made from the Sentinel URL writes to the new primary.
   it('follows a failover to the promoted replica', async () => {
-    const url = `redis+sentinel://:${PASSWORD}@${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/iwae`;
-    const client = await openRedis(url);
+    const client = await openRedis(set.url);
     client.on('error', () => undefined);
     try {
-      expect(remotePort(client)).toBe(primary.port);
+      expect(remotePort(client)).toBe(set.primary.port);
       await client.set('before', '1');
       // Replicated before the primary goes (WAIT: acknowledged by one replica).
       expect(Number(await client.call('WAIT', '1', '5000'))).toBe(1);
-      await primary.kill();
+      await set.primary.kill();
       let lastError = '';
       await waitFor(
         async () => {
@@ -52,7 +42,7 @@ describe('Redis through Sentinel (redis+sentinel://)', () => {
         200,
         () => ({ status: client.status, lastError }),
       );
-      expect(remotePort(client)).toBe(replica.port);
+      expect(remotePort(client)).toBe(set.replica.port);
       expect(await client.get('before')).toBe('1');
     } finally {
       client.disconnect();

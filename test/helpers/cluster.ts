@@ -20,8 +20,11 @@ export interface ClusterOptions {
   stallMs?: number;
 }
 
-/** A process of the cluster in its own process group (a "host": the worker and its trial processes). */
-class HostProcess {
+/**
+ * A process of the cluster in its own process group (a "host": the worker and its trial
+ * processes), with its link to Redis when it has one of its own.
+ */
+export class HostProcess<P extends LinkProxy | undefined = LinkProxy> {
   proc: (ChildProcess & { output: Promise<CliResult> }) | undefined;
   log = '';
   /** Every process group this host has had (one per start): a killed host's group may hold orphans. */
@@ -30,7 +33,7 @@ class HostProcess {
   constructor(
     readonly name: string,
     readonly dir: string,
-    readonly proxy: LinkProxy,
+    readonly proxy: P,
     private readonly argv: () => string[],
     private readonly env: () => Record<string, string>,
     /** The program this host runs: the scheduler's CLI, or the worker's own (as a worker machine does). */

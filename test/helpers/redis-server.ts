@@ -33,8 +33,16 @@ export interface OwnRedisOptions {
   tls?: boolean;
   /** A replica of the server on this port (its password, if any, is this one's too). */
   replicaOf?: number;
-  /** A Sentinel (no data) watching the primary on `primaryPort` under `name`. */
-  sentinel?: { name: string; primaryPort: number; primaryPassword?: string; quorum: number };
+  /**
+   * The user replication runs as (a primary defines it; a replica logs in with it), instead of
+   * the default user: disabling it cuts replication and nothing else.
+   */
+  replicationUser?: { name: string; password: string };
+  /**
+   * A Sentinel (no data) watching the primary on `primaryPort` under `name`; the primary is
+   * deemed down after `downAfterMs` (default 1000) without an answer.
+   */
+  sentinel?: { name: string; primaryPort: number; primaryPassword?: string; quorum: number; downAfterMs?: number };
 }
 
 /**
@@ -107,7 +115,7 @@ export class OwnRedis {
         'bind 127.0.0.1',
         `dir ${this.dir}`,
         `sentinel monitor ${sentinel.name} 127.0.0.1 ${sentinel.primaryPort} ${sentinel.quorum}`,
-        `sentinel down-after-milliseconds ${sentinel.name} 1000`,
+        `sentinel down-after-milliseconds ${sentinel.name} ${sentinel.downAfterMs ?? 1000}`,
         `sentinel failover-timeout ${sentinel.name} 5000`,
         ...(sentinel.primaryPassword ? [`sentinel auth-pass ${sentinel.name} ${sentinel.primaryPassword}`] : []),
       ];
@@ -131,7 +139,13 @@ export class OwnRedis {
       'noeviction',
     ];
     if (this.opts.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
-    if (this.opts.password) args.push('--requirepass', this.opts.password, '--masterauth', this.opts.password);
+    const repl = this.opts.replicationUser;
+    if (this.opts.password) args.push('--requirepass', this.opts.password);
+    if (repl) {
+      // What replication needs and no more (Redis's documented minimum for a replication user).
+      args.push('--user', repl.name, 'on', `>${repl.password}`, '+psync', '+replconf', '+ping');
+      args.push('--masteruser', repl.name, '--masterauth', repl.password);
+    } else if (this.opts.password) args.push('--masterauth', this.opts.password);
     if (this.opts.replicaOf) args.push('--replicaof', '127.0.0.1', String(this.opts.replicaOf));
     return args;
   }
