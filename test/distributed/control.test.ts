@@ -2,7 +2,7 @@ import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanups.ts';
-import { childrenOf, killTree, runCli, startCli, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { killTree, runCli, startCli, trialProcessesOf, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { testDeployment } from '../helpers/deployment.ts';
 import { freePort, OwnRedis } from '../helpers/redis-server.ts';
 import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
@@ -48,7 +48,7 @@ describe('stopping and cancelling', () => {
     );
     // The trial process is frozen until the worker has taken the signal, so that it cannot
     // finish its remaining epochs first on a loaded machine.
-    await whileFrozen(childrenOf(a.pid as number), async () => {
+    await whileFrozen(trialProcessesOf(a.pid as number), async () => {
       a.kill('SIGTERM');
       await waitFor(() => /SIGTERM: stopping/.test(a.seen().stderr), 30_000, 'the worker to take SIGTERM', 50, a.seen);
     });
@@ -102,7 +102,9 @@ describe('stopping and cancelling', () => {
     );
     // Freeze the trial process while `cancel` starts up, so that the trial cannot finish its
     // remaining epochs first (on a loaded machine the CLI's start-up takes seconds).
-    const cancel = await whileFrozen(childrenOf(w.pid as number), () => runCli(['cancel', 'ctl', '--db', s.db], { env: s.env }));
+    const cancel = await whileFrozen(trialProcessesOf(w.pid as number), () =>
+      runCli(['cancel', 'ctl', '--db', s.db], { env: s.env }),
+    );
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stderr).toMatch(/sweep ctl cancelled: 1 queued trial\(s\) dropped/);
     await waitFor(

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import type { TrialEventRecord } from '@iwae-sweep/core';
 import { SweepQueues } from '@iwae-sweep/queue';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanups.ts';
-import { alive, runCli, waitFor } from '../helpers/cli.ts';
+import { alive, childrenOf, runCli, trialProcessesOf, waitFor } from '../helpers/cli.ts';
 import { SHARED_REDIS, testDeployment } from '../helpers/deployment.ts';
 import { OwnRedis } from '../helpers/redis-server.ts';
 import { assertExactlyOnce, readTrials, withDb } from '../helpers/sweep-fixture.ts';
@@ -27,12 +26,6 @@ const seen = (db: string) => () => {
   const t = oneTrial(db);
   return t && { status: t.status, epochs: t.epochsDone, attempts: t.attempts, error: t.error };
 };
-const childrenOf = (pid: number) =>
-  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
-
 describe('fault tolerance with real processes killed by SIGKILL', () => {
   it('a worker killed mid-trial: another worker resumes the trial from its checkpoint', async () => {
     const s = setup('kill-worker');
@@ -68,7 +61,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     s.start(['serve', '--db', s.db, '--no-dashboard']);
     const w = s.start(['worker', '--checkpoints', s.ckpt]);
     await waitFor(() => (oneTrial(s.db)?.epochsDone ?? 0) >= 2, 180_000, 'two epochs', 100, seen(s.db));
-    const kids = childrenOf(w.pid as number);
+    const kids = trialProcessesOf(w.pid as number);
     expect(kids.length).toBeGreaterThan(0);
     for (const k of kids) process.kill(k, 'SIGKILL');
     await waitFor(() => oneTrial(s.db)?.status === 'done', 180_000, 'the trial done after a retry', 100, seen(s.db));

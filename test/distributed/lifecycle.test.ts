@@ -3,7 +3,7 @@ import { QUEUE_NAMES } from '@iwae-sweep/queue';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../helpers/cleanups.ts';
-import { childrenOf, killTree, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { killTree, runCli, startCli, tempDir, trialProcessesOf, waitFor, whileFrozen } from '../helpers/cli.ts';
 import { type Deployment, testDeployment } from '../helpers/deployment.ts';
 import { allTrials, readTrials, trialStates, withDb } from '../helpers/sweep-fixture.ts';
 
@@ -86,7 +86,7 @@ describe('the life of a distributed sweep', () => {
       100,
       states(s),
     );
-    await whileFrozen(childrenOf(a.pid as number), async () => {
+    await whileFrozen(trialProcessesOf(a.pid as number), async () => {
       a.kill('SIGTERM');
       await waitFor(() => /SIGTERM: stopping/.test(a.seen().stderr), 30_000, 'worker A to take SIGTERM', 50, a.seen);
     });
@@ -114,7 +114,9 @@ describe('the life of a distributed sweep', () => {
       states(s),
     );
     // Frozen while `pause` starts up: the running trial cannot finish (and free the worker) first.
-    const pause = await whileFrozen(childrenOf(w.pid as number), () => runCli(['pause', 'life', '--db', s.db], { env: s.env }));
+    const pause = await whileFrozen(trialProcessesOf(w.pid as number), () =>
+      runCli(['pause', 'life', '--db', s.db], { env: s.env }),
+    );
     expect(pause.code, pause.stderr).toBe(0);
     expect(pause.stderr).toMatch(/sweep life paused \(1 waiting job\(s\) taken off the queue\); running trials finish/);
     await waitFor(
@@ -187,11 +189,11 @@ describe('the life of a distributed sweep', () => {
     const q = trialsQueue(s);
     // A job turns active before its sandboxed process is forked: wait for both.
     await waitFor(
-      async () => (await q.getJobCounts('active')).active === 2 && childrenOf(w.pid as number).length >= 2,
+      async () => (await q.getJobCounts('active')).active === 2 && trialProcessesOf(w.pid as number).length >= 2,
       180_000,
       'two trials active on the one worker, each in its own process',
       50,
-      () => ({ trials: states(s)(), children: childrenOf(w.pid as number) }),
+      () => ({ trials: states(s)(), children: trialProcessesOf(w.pid as number) }),
     );
     await waitFor(() => allTrials(s.db, 'life', 2), 180_000, 'both trials done', 100, states(s));
     const trials = readTrials(s.db, 'life');
