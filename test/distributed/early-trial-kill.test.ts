@@ -36,9 +36,9 @@ describe('a trial process killed before it first reports', () => {
     c.collector.start();
     host.start();
     // Killed as soon as it exists: long before it has loaded its modules and reported.
-    const [pid] = await waitFor(() => host.childPids().length > 0 && host.childPids(), 120_000, 'a trial process', 10, seen);
-    process.kill(pid as number, 'SIGKILL');
-    await waitFor(() => !alive(pid as number), 10_000, `trial process ${pid} gone`, 50, seen);
+    const pid = await waitFor(() => host.childPids()[0], 120_000, 'a trial process', 10, seen);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !alive(pid), 10_000, `trial process ${pid} gone`, 50, seen);
 
     await waitFor(() => trial()?.status === 'done', 180_000, 'the trial done', 200, seen);
     // The killed process never got as far as its first report: the worker failed that attempt.
@@ -69,10 +69,10 @@ describe('a trial process killed before it first reports', () => {
     expect((await c.cli(['launch', c.spec, '--db', c.db])).code).toBe(0);
     c.collector.start();
     host.start();
-    const [pid] = await waitFor(() => host.childPids().length > 0 && host.childPids(), 120_000, 'a trial process', 10, seen);
-    process.kill(pid as number, 'SIGSTOP');
+    const pid = await waitFor(() => host.childPids()[0], 120_000, 'a trial process', 10, seen);
+    process.kill(pid, 'SIGSTOP');
 
-    await waitFor(() => !alive(pid as number), stallMs + 60_000, `the frozen trial process ${pid} ended`, 200, seen);
+    await waitFor(() => !alive(pid), stallMs + 60_000, `the frozen trial process ${pid} ended`, 200, seen);
     expect(host.log).toMatch(new RegExp(`made no progress for \\d+ s: ending its process ${pid}`));
     await waitFor(() => trial()?.status === 'done', 180_000, 'the trial done', 200, seen);
     expect(host.log, JSON.stringify(seen())).toMatch(/failed \(attempt 1, will retry\)/);

@@ -55,7 +55,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     });
   }, 420_000);
 
-  it('the sandboxed trial process killed: the job is retried and resumes from its checkpoint', async () => {
+  it('the trial process killed: the job is retried and resumes from its checkpoint', async () => {
     const s = setup('kill-child');
     expect((await runCli(['launch', s.spec, '--db', s.db], { env: s.env })).code).toBe(0);
     s.start(['serve', '--db', s.db, '--no-dashboard']);

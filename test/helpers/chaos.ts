@@ -144,10 +144,10 @@ class FaultInjector {
         host.start();
         break;
       case 'kill-trial-process': {
-        const busy = c.workers.filter((w) => w.childPids().length > 0);
+        const busy = c.workers.map((w) => w.childPids()).filter((pids) => pids.length > 0);
         if (busy.length === 0) return undefined; // no trial process anywhere: not a fault, pick again
         try {
-          process.kill(this.pick(this.pick(busy).childPids()), 'SIGKILL');
+          process.kill(this.pick(this.pick(busy)), 'SIGKILL');
         } catch {
           return undefined; // exited meanwhile
         }

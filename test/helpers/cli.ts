@@ -180,18 +180,22 @@ export function childrenOf(pid: number): number[] {
     .filter((n) => n > 0);
 }
 
+/** The entries of trial processes: the worker's (trial-process-main) and the local runner's (trial-child-main). */
+const TRIAL_ENTRY = /\btrial-(?:process|child)-main\.[jt]s\b/;
+
 /**
- * A worker's or runner's trial processes: its node children only (tsx runs an esbuild service
- * process beside them, and freezing or killing that one instead leaves the trial untouched).
+ * A worker's or runner's trial processes, once they run their own entry. Not tsx's esbuild service
+ * beside them (freezing or killing it leaves the trial untouched), nor a child forked a moment ago
+ * that has not yet become the new program: until its exec it still shows its parent's name and
+ * command line, so a test that took it for a trial process would signal something else.
  */
 export function trialProcessesOf(pid: number): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-ww', '-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
       .split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .filter(([, comm]) => comm === 'node')
-      .map(([child]) => Number(child))
-      .filter((n) => n > 0);
+      .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null && TRIAL_ENTRY.test(m[2] ?? ''))
+      .map((m) => Number(m[1]));
   } catch {
     return []; // ps exits 1 when there is none
   }
