@@ -255,6 +255,7 @@ export class DistributedWorker {
   }
 
   private beating = false;
+  private beatAgain = false;
   private watchdog: StallWatchdog | undefined;
 
   /** Ends the process of a trial that stalls (its attempt fails, and is retried from its checkpoint). */
@@ -288,12 +289,24 @@ export class DistributedWorker {
     });
   }
 
-  /** Announces this worker (one beat at a time: a beat stuck on a cut link is not piled up). */
+  /**
+   * Announces this worker: one beat at a time (a beat stuck on a cut link is not piled up), but
+   * a change asked for during a beat is sent right after it. Skipping it instead left a trial
+   * that started during the first beat unannounced until the next interval (CI: `status` read
+   * a worker running nothing while its trial evaluated).
+   */
   private async beat(): Promise<void> {
-    if (this.beating || this.stopping) return;
+    if (this.stopping) return;
+    if (this.beating) {
+      this.beatAgain = true;
+      return;
+    }
     this.beating = true;
     try {
-      await this.registry.beat(this.snapshot());
+      do {
+        this.beatAgain = false;
+        await this.registry.beat(this.snapshot());
+      } while (this.beatAgain && !this.stopping);
     } catch {
       // Redis away: the next beat retries; meanwhile status shows this worker as vanished.
     } finally {
