@@ -94,7 +94,7 @@ grid:
       180_000,
       'an epoch',
       50,
-      trialStates(cdb, 'cancelme'),
+      () => ({ trials: trialStates(cdb, 'cancelme')(), runner: runner.seen().stderr.slice(-2000) }),
     );
     // Freeze the trial process while `cancel` starts up, so that it cannot finish its remaining
     // epochs first (on a loaded machine the CLI's start-up takes seconds); the runner stops it.

@@ -30,6 +30,25 @@ import { type ReuseMatch, type ReuseRules, TrialReuse } from './trial-reuse.ts';
 import { TrialWrites } from './trial-writes.ts';
 import { ViewQueries } from './view-queries.ts';
 
+/** Tries to open a file other processes are setting up at the same moment (about 4 s in all). */
+const OPEN_ATTEMPTS = 20;
+
+/**
+ * Whether opening failed because another process was setting up the same file at that moment:
+ * switching to WAL or upgrading a read to a write fails at once with "database is locked" (SQLite
+ * does not wait on its busy timeout there), and drizzle reads the applied migrations outside its
+ * transaction, so the second of two processes migrating a new file re-applies the first's
+ * ("table … already exists"), rolled back.
+ */
+function openContention(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
+    if (/already exists|database is locked/.test(e.message)) return true;
+  }
+  return false;
+}
+
 /**
  * The results database: one SQLite file, schema applied by migrations on open. A thin front over
  * its parts: the connection, the trial writes (idempotent, validated), the per-model aggregates,
@@ -60,14 +79,25 @@ export class ResultsDb {
     checkDbFile(file, { mustExist: opts.readonly ?? false });
     // A reader of a file written by older code upgrades it first (briefly taking the write lock).
     if (opts.readonly && DbConnection.needsUpgrade(file)) ResultsDb.open(file).close();
-    const conn = new DbConnection(file, opts.readonly ?? false);
-    const rdb = new ResultsDb(conn);
-    if (!conn.readonly) {
-      conn.migrate();
-      backfillGroups(conn, rdb.aggregates);
-      conn.guard('creating the analysis views', () => ensureAnalysisViews(conn.sqlite));
+    for (let attempt = 1; ; attempt++) {
+      let conn: DbConnection | undefined;
+      try {
+        const c = new DbConnection(file, opts.readonly ?? false);
+        conn = c;
+        const rdb = new ResultsDb(c);
+        if (!c.readonly) {
+          c.migrate();
+          backfillGroups(c, rdb.aggregates);
+          c.guard('creating the analysis views', () => ensureAnalysisViews(c.sqlite));
+        }
+        return rdb;
+      } catch (err) {
+        if (conn?.sqlite.open) conn.sqlite.close(); // not close(): its ANALYZE would want the lock
+        if (attempt >= OPEN_ATTEMPTS || !openContention(err)) throw err;
+        // Another process setting up the same new file: wait a moment and read what it did.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 * attempt);
+      }
     }
-    return rdb;
   }
 
   get file(): string {
