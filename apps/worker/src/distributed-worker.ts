@@ -263,28 +263,22 @@ export class DistributedWorker {
     return new StallWatchdog({
       stallMs,
       connected: () => this.redis.status === 'ready',
-      onStall: (jobId, reported, silentMs) => {
+      onStall: (jobId, _reported, silentMs) => {
         const silent = `${Math.round(silentMs / 1000)} s`;
-        // The process this worker runs the attempt in: known from its start, reported or not.
+        // The process this worker runs the attempt in, known from its start, reported or not. Not
+        // a pid the trial reported: once its attempt settled, that process is back in the pool
+        // and may run another trial.
         const proc = this.attempts.get(jobId);
-        const pid = proc?.pid ?? reported;
-        if (pid === undefined) {
-          // The attempt has no process (it settled as the watchdog looked): nothing holds the job.
+        if (!proc) {
+          // The attempt settled as the watchdog looked: nothing holds the job.
           this.log.error({ trial: jobId }, `trial ${jobId} made no progress for ${silent}, and has no trial process`);
           return;
         }
         this.log.warn(
-          { trial: jobId, pid },
-          `trial ${jobId} made no progress for ${silent}: ending its process ${pid} (the attempt fails and is retried from its checkpoint)`,
+          { trial: jobId, pid: proc.pid },
+          `trial ${jobId} made no progress for ${silent}: ending its process ${proc.pid} (the attempt fails and is retried from its checkpoint)`,
         );
-        if (proc) proc.kill();
-        else {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone: its attempt ends by itself
-          }
-        }
+        proc.kill();
       },
     });
   }
