@@ -39,6 +39,8 @@ export interface EpochPoint {
   trainElbo: number | null;
   trainIwae: number | null;
   validationBound: number | null;
+  /** When the epoch was written (ms, the writer's clock). */
+  recordedAt: number;
 }
 
 /**
@@ -143,6 +145,7 @@ export class ViewQueries {
           trainElbo: epochs.trainElbo,
           trainIwae: epochs.trainIwae,
           validationBound: epochs.validationBound,
+          recordedAt: epochs.recordedAt,
         })
         .from(epochs)
         .where(and(inArray(epochs.trialId, chunk), gt(epochs.recordedAt, since)))

@@ -5,7 +5,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { IwaeSweepError, isSweepId, SWEEP_ID_EXPECTED } from '@iwae-sweep/core';
-import type { ResultsDb } from '@iwae-sweep/db';
+import type { EpochPoint, ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -17,7 +17,8 @@ import { controlSweep } from '../sweep-control.ts';
 import { withResolvedBackends } from '../worker-backends.ts';
 import type { AllowedHosts } from './allowed-hosts.ts';
 import { sweepDetail, trialDetail } from './api-payloads.ts';
-import { changedTrials, newEpochs, sweepView, trialPage, trialQuerySchema } from './dashboard-data.ts';
+import { changedTrials, newEpochs, sweepView, type TableRow, trialPage, trialQuerySchema } from './dashboard-data.ts';
+import { LiveCursor } from './live-cursor.ts';
 import { metricsRegistry } from './metrics.ts';
 import { pageHtml } from './page.ts';
 import { refuse, requestGuard } from './request-guard.ts';
@@ -42,6 +43,8 @@ export interface DashboardOptions {
 const require = createRequire(import.meta.url);
 /** The largest request body accepted (our actions have none; bull-board's job edits are small). */
 const MAX_BODY_BYTES = 256 * 1024;
+/** Changed trial rows one poll of a live page reads at most (the rest come with the next polls). */
+const CHANGED_ROWS = 500;
 const WEB_DIR = new URL('../web/', import.meta.url);
 const asset = (path: string) => readFileSync(new URL(path, WEB_DIR), 'utf8');
 
@@ -156,8 +159,20 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       .filter((w) => /^t[0-9a-f]{20}$/.test(w))
       .slice(0, 50);
     return streamSSE(c, async (stream) => {
-      let since = Number(c.req.query('since') ?? Date.now());
-      let epochSince = since;
+      const since = Number(c.req.query('since') ?? Date.now());
+      // Each poll reads the last seconds again and sends what this page lacks (see LiveCursor).
+      const rows = new LiveCursor<TableRow>(
+        since,
+        Date.now(),
+        (t) => t.trial,
+        (t) => t.updatedAt,
+      );
+      const points = new LiveCursor<EpochPoint>(
+        since,
+        Date.now(),
+        (e) => `${e.trialId}:${e.epoch}`,
+        (e) => e.recordedAt,
+      );
       let dead = deadRun(db, id);
       let open = true;
       stream.onAbort(() => {
@@ -165,22 +180,22 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       });
       while (open) {
         const now = Date.now();
-        const trials = changedTrials(db, id, since);
+        const limit = CHANGED_ROWS + rows.remembered;
+        const read = changedTrials(db, id, rows.since, limit);
+        const trials = rows.take(read, now, read.length < limit);
         // A local run that dies writes nothing: its running trials turn "interrupted" for the page all the same.
         const deadNow = deadRun(db, id);
         if (deadNow !== dead) {
           dead = deadNow;
           trials.push(...trialPage(db, id, trialQuerySchema.parse({ status: 'running', limit: 1000 })).rows);
         }
-        const epochs = newEpochs(db, watch, epochSince);
+        const epochs = points.take(newEpochs(db, watch, points.since), now, true);
         if (trials.length > 0) {
-          since = Math.max(since, ...trials.map((t) => t.updatedAt));
           await stream.writeSSE({ event: 'trials', data: JSON.stringify(trials) });
           const [s] = db.sweepSummaries(id);
           if (s) await stream.writeSSE({ event: 'summary', data: JSON.stringify(sweepView(s, db.file)) });
         }
         if (epochs.length > 0) await stream.writeSSE({ event: 'epochs', data: JSON.stringify(epochs) });
-        epochSince = now - 1; // epochs are written with recorded_at ≤ now
         await stream.sleep(pollMs);
       }
     });

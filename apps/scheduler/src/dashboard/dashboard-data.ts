@@ -58,16 +58,22 @@ export function trialPage(db: ResultsDb, sweepId: string, q: TrialQuery) {
   return { total: db.countResults(query), rows: withShownStatus(db.results(query), deadRun(db, sweepId)) };
 }
 
-/** Trials of a sweep changed since `since` (ms), for live updates (statuses as {@link trialPage} shows them). */
-export function changedTrials(db: ResultsDb, sweepId: string, since: number) {
+/**
+ * Trials of a sweep changed since `since` (ms), oldest change first, up to `limit`, for live
+ * updates (statuses as {@link trialPage} shows them).
+ */
+export function changedTrials(db: ResultsDb, sweepId: string, since: number, limit = 500) {
   const rows = db.results({
     sweepId,
     where: [{ column: 'updatedAt', op: '>', value: since }],
     sort: [{ column: 'updatedAt', descending: false }],
-    limit: 500,
+    limit,
   });
   return withShownStatus(rows, rows.length > 0 && deadRun(db, sweepId));
 }
+
+/** A row of the trial table, as live updates send it. */
+export type TableRow = ReturnType<typeof changedTrials>[number];
 
 /** Epochs recorded since `since` (ms) for some trials (live learning curves). */
 export function newEpochs(db: ResultsDb, trialIds: string[], since: number): EpochPoint[] {
