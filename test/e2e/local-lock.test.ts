@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { killTree, runCli, startCli, tempDir, waitFor, whileFrozen } from '../helpers/cli.ts';
+import { freezeWhen, killTree, runCli, startCli, tempDir } from '../helpers/cli.ts';
 import { allTrials, readTrials, trialStates } from '../helpers/sweep-fixture.ts';
 
 const tmp = tempDir('local-lock');
@@ -24,20 +24,24 @@ describe('one local runner per sweep', () => {
   it('refuses a second runner of the same sweep while the first runs, and takes over the lock of a dead one', async () => {
     const first = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
     procs.push(first);
-    const running = await waitFor(
+    // The first runner and its trial process are frozen meanwhile, and the trials read under the
+    // freeze: the trial is tiny, and once it ends the first runner frees the lock (it could end
+    // between a read and a freeze, so the read that counts is the one after the freeze).
+    const { thaw } = await freezeWhen(
       () => readTrials(db, 'locked').find((t) => t.status === 'running' && t.workerId),
+      (t) => [first.pid as number, Number(t.workerId?.split(':')[1])],
       180_000,
       'the first runner training',
-      50,
       trialStates(db, 'locked'),
     );
-    // Its trial process is frozen meanwhile: the first runner cannot finish (and free the lock) first.
-    const childPid = Number(running.workerId?.split(':')[1]);
-    // The trials are read before the thaw: once thawed, the first runner may finish the trial at once.
-    const [second, afterRefusal] = await whileFrozen([childPid], async () => {
-      const out = await runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
-      return [out, readTrials(db, 'locked').map((t) => `${t.status} ${t.attempts}`)] as const;
-    });
+    let second: Awaited<ReturnType<typeof runCli>>;
+    let afterRefusal: string[];
+    try {
+      second = await runCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
+      afterRefusal = readTrials(db, 'locked').map((t) => `${t.status} ${t.attempts}`);
+    } finally {
+      thaw();
+    }
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`sweep "locked" is already being run by process ${first.pid}`);
     expect(second.stderr).not.toMatch(/\n\s+at /); // one line, no stack trace

@@ -225,3 +225,50 @@ export async function whileFrozen<T>(pids: number[], fn: () => Promise<T>): Prom
 export function alive(pid: number): boolean {
   return running(pid);
 }
+
+/**
+ * Waits until `pick` finds what a test needs, freezes `pidsOf(found)` (SIGSTOP), and picks again
+ * under the freeze: what the first read found can change before the freeze lands (a short trial
+ * that ends meanwhile). Resolves with what the second read found, the processes still frozen;
+ * `thaw` resumes them. Freezing the DB's only writer makes that read the state the test acts on.
+ */
+export async function freezeWhen<T>(
+  pick: () => T | undefined,
+  pidsOf: (found: T) => number[],
+  timeoutMs: number,
+  what: string,
+  state?: () => unknown,
+): Promise<{ found: T; thaw: () => void }> {
+  const resume = (pids: number[]) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone already.
+      }
+    }
+  };
+  return waitFor(
+    () => {
+      const first = pick();
+      if (first === undefined) return undefined;
+      const stopped: number[] = [];
+      try {
+        for (const pid of pidsOf(first)) {
+          process.kill(pid, 'SIGSTOP');
+          stopped.push(pid);
+        }
+        const found = pick();
+        if (found !== undefined) return { found, thaw: () => resume(stopped) };
+      } catch {
+        // A process ended before the freeze, or the read failed: look again.
+      }
+      resume(stopped);
+      return undefined;
+    },
+    timeoutMs,
+    what,
+    50,
+    state,
+  );
+}
