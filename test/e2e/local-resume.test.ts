@@ -1,6 +1,6 @@
 import { ResultsDb } from '@iwae-sweep/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alive, type CliResult, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
+import { alive, type CliResult, freezeWhen, runCli, startCli, tempDir, waitFor } from '../helpers/cli.ts';
 import { readTrials, trialStates } from '../helpers/sweep-fixture.ts';
 
 const tmp = tempDir('local-resume');
@@ -20,17 +20,21 @@ const db = `${tmp.dir}/iwae.db`;
 describe('resuming a local sweep after the runner is killed with SIGKILL', () => {
   it('skips finished trials, resumes the interrupted one from its checkpoint, and records each epoch once', async () => {
     const runner = startCli(['run', spec, '--db', db, '--workers', '1', '--progress', 'lines']);
-    // Wait for: the first (larger) trial finished, the second one part-way through training.
-    const [first, second] = await waitFor(
+    // Wait for: the first (larger) trial finished, the second one part-way through training. The
+    // runner (the DB's only writer) is frozen and the trials read again before it is killed: the
+    // second trial could otherwise finish its last epoch between the read and the kill.
+    const {
+      found: [first, second],
+    } = await freezeWhen(
       () => {
         const trials = readTrials(db, 'resume');
         const done = trials.find((t) => t.status === 'done');
         const mid = trials.find((t) => t.status === 'running' && t.epochsDone >= 1 && t.epochsDone < 4);
         return done && mid ? ([done, mid] as const) : undefined;
       },
+      () => [runner.pid as number],
       120_000,
       'one finished trial and one part-way through',
-      50,
       trialStates(db, 'resume'),
     );
     runner.kill('SIGKILL');
