@@ -145,6 +145,32 @@ describe('the collector reconciles the DB with Redis', () => {
     expect(db.getTrial(done.id)?.testNll).toBe(100);
   });
 
+  // `resume` right after `cancel`: the running trial has sent its "cancelled" (the DB says so) but
+  // its worker has not yet completed the job. Resume then cannot free the job id (only finished
+  // jobs are removed) nor add it again (the id exists), and marks the trial queued; the job then
+  // completes as cancelled. Nothing ran that trial again: the sweep waited for it forever.
+  it('re-queues a queued trial whose job then completed as cancelled (a resume that raced the cancel)', async () => {
+    await only(done);
+    const cancelledRun = new Promise<void>((resolve) => {
+      const w = new Worker(QUEUE_NAMES.trials, async () => ({ cancelled: true }), {
+        connection: connectionOptions(SHARED_REDIS, 'worker'),
+        prefix: queues.prefix,
+        autorun: true,
+      });
+      w.on('completed', () => void w.close().then(resolve));
+    });
+    await cancelledRun;
+    // As the resume left it: the sweep active, the trial queued, its job completed as cancelled.
+    expect((await queues.jobStates([done.id])).get(done.id)).toBe('completed');
+    expect(db.getTrial(done.id)?.status).toBe('queued');
+
+    const c = collector();
+    expect(await c.reconcile()).toEqual({ recorded: 0, failed: 0, requeued: 1 });
+    expect((await queues.jobStates([done.id])).get(done.id)).toBe('live');
+    expect(db.getTrial(done.id)?.status).toBe('queued');
+    expect(await c.reconcile()).toEqual({ recorded: 0, failed: 0, requeued: 0 });
+  });
+
   it('marks failed a trial whose job used up its attempts while the failure event was lost', async () => {
     await only(other);
     const w = await fixtureWorker('test/fixtures/failing-processor.ts');

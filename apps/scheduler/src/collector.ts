@@ -209,22 +209,30 @@ export class Collector {
       const pending = db.trialsWithConfig(sweep.id, ['queued', 'running']);
       const states = await queues.jobStates(pending.map((t) => t.id));
       const missing: { job: TrialJob; flops: number }[] = [];
+      const requeue = (t: (typeof pending)[number]) => {
+        const stopping = stoppingOfSpecJson(sweep.specJson);
+        const judged = stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {};
+        missing.push({ job: { sweepId: t.sweepId, trialId: t.id, config: t.config, ...judged }, flops: remainingFlops(t) });
+      };
       for (const t of pending) {
         const state = states.get(t.id);
         if (state === 'missing') {
           // Not in Redis: unless its result event is still waiting to be collected, queue it again.
-          if (!(await queues.results.getJob(resultEventJobId(t.id)))) {
-            const stopping = stoppingOfSpecJson(sweep.specJson);
-            const judged = stopping && !db.rungs.wasStopped(t.id) ? { stopping } : {};
-            missing.push({ job: { sweepId: t.sweepId, trialId: t.id, config: t.config, ...judged }, flops: remainingFlops(t) });
-          }
+          if (!(await queues.results.getJob(resultEventJobId(t.id)))) requeue(t);
           continue;
         }
         if (state !== 'completed' && state !== 'failed') continue;
         const job = await queues.trials.getJob(t.id);
         if (!job) continue;
         const ended = job.returnvalue as { cancelled?: boolean; stopped?: boolean } | null;
-        if (state === 'completed' && ended?.stopped) {
+        if (state === 'completed' && ended?.cancelled && t.status === 'queued') {
+          // Queued in an active sweep, yet its job ended cancelled: a resume (or launch) came
+          // while the cancelled run was still finishing (its "cancelled" recorded, its job not yet
+          // completed), so it could neither free the job id nor add the job again. Nothing would
+          // ever run the trial: free the id and queue it.
+          await job.remove();
+          requeue(t);
+        } else if (state === 'completed' && ended?.stopped) {
           // Stopped early, and its "stopped" event was lost: the job's return value says so.
           applyTrialEvent(db, {
             sweepId: t.sweepId,
