@@ -120,7 +120,7 @@ describe('the collector reconciles the DB with Redis', () => {
     await fixtureWorker('bench/sleep-processor.ts');
     await waitFor(
       async () => (await queues.jobStates([done.id])).get(done.id) === 'completed',
-      60_000,
+      180_000,
       'the trial completed on the worker',
       100,
       async () => Object.fromEntries(await queues.jobStates([done.id])),
@@ -181,7 +181,7 @@ describe('the collector reconciles the DB with Redis', () => {
         for (const job of await trials.getJobs(['delayed'])) await job.promote();
         return (await queues.jobStates([other.id])).get(other.id) === 'failed';
       },
-      60_000,
+      180_000,
       'the job to fail for good',
       100,
       async () => Object.fromEntries(await queues.jobStates([other.id])),

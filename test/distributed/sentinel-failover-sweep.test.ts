@@ -106,7 +106,7 @@ describe('losing the Redis primary mid-sweep (Sentinel)', () => {
     const jobKey = (id: string) => `${prefix}:trials:${id}`;
     await waitUntil(
       async () => collector.log.includes('collecting results') && (await primary.hlen(`${prefix}:workers`)) === 2,
-      60_000,
+      180_000,
       'the collector and both workers up',
       logs,
     );
@@ -180,7 +180,7 @@ describe('losing the Redis primary mid-sweep (Sentinel)', () => {
         ]);
         return done === TRIALS && left.every((n) => n === 0);
       },
-      60_000,
+      180_000,
       'every trial done and nothing left in the queues',
       () => ({ status: Object.fromEntries(statuses(db)), ...logs() }),
     );
@@ -221,5 +221,5 @@ describe('losing the Redis primary mid-sweep (Sentinel)', () => {
     for (const h of hosts) await h.destroy();
     // A process forked as its host was killed may linger a moment (killed too, not yet reaped).
     await waitUntil(async () => hosts.flatMap((h) => h.groupPids()).filter(alive).length === 0, 10_000, 'no process left');
-  }, 150_000);
+  }, 480_000);
 });

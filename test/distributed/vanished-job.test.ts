@@ -51,7 +51,7 @@ describe('a running trial whose job vanishes from Redis', () => {
     const id = lost.job.trialId;
     await waitUntil(
       async () => (await queues.trials.getActive()).some((j) => j.id === id),
-      60_000,
+      180_000,
       'the first trial running',
       () => log,
     );
@@ -65,12 +65,12 @@ describe('a running trial whose job vanishes from Redis', () => {
         const j = await queues.trials.getJob(next.job.trialId);
         return j && (await j.isCompleted()) && j;
       },
-      60_000,
+      180_000,
       'the next trial completed',
       () => log,
     );
     expect(job.failedReason ?? '', log.join('\n')).toBe('');
     expect(log.filter((l) => /failed \(attempt/.test(l))).toEqual([]);
     expect((job.returnvalue as { config: unknown }).config).toEqual(next.job.config);
-  }, 120_000);
+  }, 420_000);
 });
