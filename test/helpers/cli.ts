@@ -153,23 +153,31 @@ function running(pid: number): boolean {
  * killed) must not outlive a test and keep writing keys or files. Resolves once all are gone.
  */
 export async function killTree(p: { tag: string }, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  const pids = taggedProcesses(p.tag);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Gone already.
+  const signalAll = (): number[] => {
+    const pids = taggedProcesses(p.tag).filter(running);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone already.
+      }
     }
+    return pids;
+  };
+  if (signal !== 'SIGKILL') {
+    signalAll();
+    return;
   }
-  if (signal === 'SIGKILL') {
-    await waitFor(
-      () => pids.every((pid) => !running(pid)),
-      10_000,
-      'killed processes to exit',
-      20,
-      () => pids.filter(running),
-    );
-  }
+  // Scanned and killed again until a scan finds none: a process forked after a scan (a worker
+  // replacing a dead trial process, a runner starting its next child) was not in it, and would
+  // outlive its killed parent, writing keys and files after the test's cleanup.
+  await waitFor(
+    () => signalAll().length === 0,
+    10_000,
+    'killed processes to exit',
+    20,
+    () => taggedProcesses(p.tag).filter(running),
+  );
 }
 
 /** The direct children of a process (a worker's sandboxed trial processes). */
