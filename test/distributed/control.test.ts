@@ -141,7 +141,7 @@ describe('bad input and bad connections', () => {
       // The job is read after its state is 'failed': a snapshot read before could still show the
       // attempt in flight (attemptsMade 0), as a CI run did.
       async () => ((await q.getJobState('bad1')) === 'failed' ? await q.getJob('bad1') : undefined),
-      60_000,
+      180_000,
       'the malformed job to fail',
       200,
     );
