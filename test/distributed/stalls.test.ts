@@ -50,9 +50,16 @@ describe('a trial that stops progressing while its worker lives on', () => {
     process.kill(pid as number, 'SIGSTOP');
     const frozenAt = trial()?.epochsDone ?? 0;
 
-    // The worker ends the frozen process; the retry resumes from the last checkpoint.
-    await waitFor(() => !alive(pid as number), 60_000, `the frozen trial process ${pid} ended`, 200, seen);
-    expect(host.log).toMatch(/made no progress for \d+ s: ending its process \d+/);
+    // The worker ends the frozen process, and says so; the retry resumes from the last checkpoint.
+    // Its line is written before the kill, but read here from a pipe: the process can be seen gone
+    // before that line has been read, so the wait is for both.
+    await waitFor(
+      () => !alive(pid as number) && new RegExp(`made no progress for \\d+ s: ending its process ${pid}\\b`).test(host.log),
+      60_000,
+      `the frozen trial process ${pid} ended by the watchdog`,
+      200,
+      seen,
+    );
     await waitFor(() => trial()?.status === 'done', 180_000, 'the trial done', 200, seen);
     const t = trial() as TrialRow;
     expect(t.attempts).toBe(2);
