@@ -32,7 +32,10 @@ describe('a trial that stops progressing while its worker lives on', () => {
   // is healthy and keeps renewing the job's lock, so no other worker may take the trial. Before
   // the watchdog, the sweep waited for it forever (209 of 210 trials in a chaos run).
   it('is ended by its worker after --stall-timeout and resumed from its checkpoint', async () => {
-    cluster = await Cluster.start({ label: 'stall', spec: SPEC, workers: 1, lockMs: 3000, stallMs: 6000 });
+    // Above a trial process's start on a loaded machine: the retry runs in a new process (the
+    // frozen one is ended), and its start counts as silence. With 6 s, at a load of 16 the
+    // retries' processes were ended as they started, attempts 2 and 3, and the trial failed.
+    cluster = await Cluster.start({ label: 'stall', spec: SPEC, workers: 1, lockMs: 3000, stallMs: 30_000 });
     const c = cluster;
     const host = c.workers[0] as NonNullable<(typeof c.workers)[0]>;
     const trial = (): TrialRow | undefined => readTrials(c.db, 'stall')[0];
@@ -55,7 +58,7 @@ describe('a trial that stops progressing while its worker lives on', () => {
     // before that line has been read, so the wait is for both.
     await waitFor(
       () => !alive(pid as number) && new RegExp(`made no progress for \\d+ s: ending its process ${pid}\\b`).test(host.log),
-      60_000,
+      120_000,
       `the frozen trial process ${pid} ended by the watchdog`,
       200,
       seen,
