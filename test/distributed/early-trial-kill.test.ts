@@ -46,7 +46,7 @@ describe('a trial process killed before it first reports', () => {
     expect(assertExactlyOnce(c.db, 'early')).toEqual({ trials: 1, epochs: 2 });
   }, 300_000);
 
-  // Frozen instead: alive, silent, never reported its pid. The watchdog used to only log it ("its
+  // Frozen instead: alive, silent, never reported. The watchdog used to only log it ("its
   // process never reported"); the worker knows the process it forked, and ends it.
   it('frozen while it starts: ended after --stall-timeout, and the trial retried', async () => {
     // Above a trial process's start on a loaded machine (the retry's start counts as silence too).

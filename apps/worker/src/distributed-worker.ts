@@ -156,7 +156,12 @@ export class DistributedWorker {
       try {
         return await proc.run(job, token, signal);
       } finally {
-        if (attempts.get(job.id as string) === proc) attempts.delete(job.id as string);
+        if (attempts.get(job.id as string) === proc) {
+          attempts.delete(job.id as string);
+          // Nothing of this attempt is left to watch. BullMQ reports no end of an attempt handed
+          // back (WaitingError) or of one whose completion lost the lock.
+          dw.watchdog?.ended(job.id as string);
+        }
         processes.give(proc);
       }
     };
@@ -199,8 +204,7 @@ export class DistributedWorker {
       void dw.beat();
     });
     worker.on('progress', (job: Job<TrialJob>, progress: unknown) => {
-      const p = trialProgressSchema.safeParse(progress);
-      if (p.success) dw.watchdog?.progressed(job.id as string, p.data.pid);
+      if (trialProgressSchema.safeParse(progress).success) dw.watchdog?.progressed(job.id as string);
     });
     worker.on('completed', (job: Job<TrialJob>) => {
       dw.active.delete(job.id as string);
@@ -263,11 +267,10 @@ export class DistributedWorker {
     return new StallWatchdog({
       stallMs,
       connected: () => this.redis.status === 'ready',
-      onStall: (jobId, _reported, silentMs) => {
+      onStall: (jobId, silentMs) => {
         const silent = `${Math.round(silentMs / 1000)} s`;
-        // The process this worker runs the attempt in, known from its start, reported or not. Not
-        // a pid the trial reported: once its attempt settled, that process is back in the pool
-        // and may run another trial.
+        // The process this worker runs the attempt in, known from its start. Only while the
+        // attempt runs: once it settles, that process is back in the pool and may run another trial.
         const proc = this.attempts.get(jobId);
         if (!proc) {
           // The attempt settled as the watchdog looked: nothing holds the job.

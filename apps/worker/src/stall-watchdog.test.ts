@@ -18,27 +18,26 @@ async function until(check: () => boolean, what: () => string, timeoutMs = 5000)
 
 describe('StallWatchdog', () => {
   it('watches a trial again once it progresses after a reported stall (a process slow to start)', async () => {
-    const stalls: { job: string; pid: number | undefined }[] = [];
-    dog = new StallWatchdog({
-      stallMs: 50,
-      checkEveryMs: 10,
-      connected: () => true,
-      onStall: (job, pid) => stalls.push({ job, pid }),
-    });
+    const stalls: string[] = [];
+    dog = new StallWatchdog({ stallMs: 50, checkEveryMs: 10, connected: () => true, onStall: (job) => stalls.push(job) });
     dog.started('j');
-    // Its process has not reported yet when the timeout passes: reported, with no pid to end.
+    // Its process has not reported yet when the timeout passes: reported (its worker ends the
+    // process it runs the attempt in).
     await until(
       () => stalls.length === 1,
       () => JSON.stringify(stalls),
     );
-    expect(stalls[0]).toEqual({ job: 'j', pid: undefined });
-    // It reports, then stalls for real: reported again, now with its pid.
-    dog.progressed('j', 4242);
+    // It reports after a long start, then stalls for real: reported again, after the timeout
+    // (the start is no silence between reports: it does not stretch the timeout to 3 × 1 s).
+    await sleep(1000);
+    dog.progressed('j');
+    const reportedAt = Date.now();
     await until(
       () => stalls.length === 2,
       () => JSON.stringify(stalls),
     );
-    expect(stalls[1]).toEqual({ job: 'j', pid: 4242 });
+    expect(Date.now() - reportedAt).toBeLessThan(2000);
+    expect(stalls).toEqual(['j', 'j']);
   });
 
   it('asks trials to report a few times per stall timeout, at most every 5 s', () => {
@@ -47,36 +46,23 @@ describe('StallWatchdog', () => {
     expect(progressEveryMs(0)).toBe(5000);
   });
 
-  it('reports a silent trial once, with the process it last reported from', async () => {
+  it('reports a silent trial once', async () => {
     const { stalls } = watch(100);
     await until(
       () => stalls.length > 0,
       () => 'a stall',
     );
     await sleep(150);
-    expect(stalls).toEqual([{ job: 'a', pid: 42 }]);
+    expect(stalls).toEqual(['a']);
   });
 
   it('a trial that keeps reporting is never reported', async () => {
     const { w, stalls } = watch(150);
     for (let i = 0; i < 10; i++) {
-      w.progressed('a', 42);
+      w.progressed('a');
       await sleep(30);
     }
     expect(stalls).toEqual([]);
-  });
-
-  // Trial processes are pooled: a lost run (its worker never told) must not get the process
-  // that runs the next trial killed.
-  it('never reports a trial for a process that has moved on to another trial', async () => {
-    const { w, stalls } = watch(100);
-    w.started('next');
-    w.progressed('next', 42);
-    await until(
-      () => stalls.length > 0,
-      () => JSON.stringify(stalls),
-    );
-    expect(stalls).toEqual([{ job: 'next', pid: 42 }]);
   });
 
   it('silence while the worker cannot reach Redis does not count', async () => {
@@ -101,12 +87,12 @@ describe('StallWatchdog', () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A watchdog checking every 10 ms, watching trial 'a' of process 42. */
+/** A watchdog checking every 10 ms, watching trial 'a', which has reported once. */
 function watch(stallMs: number, connected: () => boolean = () => true) {
-  const stalls: { job: string; pid: number | undefined }[] = [];
-  const w = new StallWatchdog({ stallMs, checkEveryMs: 10, connected, onStall: (job, pid) => stalls.push({ job, pid }) });
+  const stalls: string[] = [];
+  const w = new StallWatchdog({ stallMs, checkEveryMs: 10, connected, onStall: (job) => stalls.push(job) });
   dog = w;
   w.started('a');
-  w.progressed('a', 42);
+  w.progressed('a');
   return { w, stalls };
 }

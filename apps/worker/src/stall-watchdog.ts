@@ -11,7 +11,8 @@ export function progressEveryMs(stallMs: number): number {
 
 /** A running trial as the watchdog sees it. */
 interface Watched {
-  pid: number | undefined;
+  /** Whether it has reported yet: the silence before its first report is its process starting. */
+  reported: boolean;
   lastAt: number;
   /** The longest silence between two of its reports so far: a slow machine's epoch length. */
   longestGapMs: number;
@@ -26,8 +27,8 @@ export interface StallWatchdogOptions {
    * trial can report, so silence does not count against them.
    */
   connected: () => boolean;
-  /** Called once per stalled trial, with its process id if it has reported one. */
-  onStall: (jobId: string, pid: number | undefined, silentMs: number) => void;
+  /** Called once per stalled trial: its worker ends the process it runs the attempt in. */
+  onStall: (jobId: string, silentMs: number) => void;
   checkEveryMs?: number;
 }
 
@@ -48,19 +49,18 @@ export class StallWatchdog {
   }
 
   started(jobId: string): void {
-    this.trials.set(jobId, { pid: undefined, lastAt: Date.now(), longestGapMs: 0, fired: false });
+    this.trials.set(jobId, { reported: false, lastAt: Date.now(), longestGapMs: 0, fired: false });
   }
 
-  progressed(jobId: string, pid: number): void {
+  /** Any report of the trial's, whatever it carries. */
+  progressed(jobId: string): void {
     const t = this.trials.get(jobId);
     if (!t) return;
-    // Trial processes are pooled: one that now runs this trial has left any trial it ran before
-    // (a run that ended without this worker hearing of it). Never end a process for its past.
-    for (const [other, o] of this.trials) if (other !== jobId && o.pid === pid) this.trials.delete(other);
     const now = Date.now();
-    // The gap since its process started reporting (the first report only names the process).
-    if (t.pid === pid) t.longestGapMs = Math.max(t.longestGapMs, now - t.lastAt);
-    t.pid = pid;
+    // Gaps between reports only: the silence before the first one is start-up (a process forked
+    // and loading its modules, on a loaded machine), not a measure of its epochs.
+    if (t.reported) t.longestGapMs = Math.max(t.longestGapMs, now - t.lastAt);
+    t.reported = true;
     t.lastAt = now;
     // Progress again after a stall was reported: watched again (a process that started slowly,
     // past the timeout, must still be ended if it stalls later).
@@ -82,7 +82,7 @@ export class StallWatchdog {
       const silent = now - t.lastAt;
       if (!t.fired && silent > Math.max(this.opts.stallMs, 3 * t.longestGapMs)) {
         t.fired = true;
-        this.opts.onStall(jobId, t.pid, silent);
+        this.opts.onStall(jobId, silent);
       }
     }
   }

@@ -45,7 +45,7 @@ describe('a trial process of a worker', () => {
     const first = p.take();
     const { job, seen } = heldJob({ x: 1 });
     expect(await first.run(job, 'tok')).toEqual({ echoed: { x: 1 }, attempt: 2, token: 'tok' });
-    expect(seen.progress).toEqual([{ pid: first.pid }]);
+    expect(seen.progress).toEqual([{ epoch: 0 }]);
     p.give(first);
     const second = p.take();
     expect(second.pid).toBe(first.pid);

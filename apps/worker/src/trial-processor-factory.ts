@@ -120,14 +120,13 @@ export function createTrialProcessor(runTrial: TrialRunner) {
       throw new UnrecoverableError((err as Error).message);
     }
     const { trialId } = payload;
-    // First, before any Redis call: the worker learns which process runs this attempt, so that
-    // its watchdog can end it if it stalls. (This is a message to the worker.)
-    const report = (progress: Omit<TrialProgress, 'pid'> = {}) =>
-      void job.updateProgress({ pid: process.pid, ...progress } satisfies TrialProgress);
+    // First, before any Redis call: the worker's watchdog learns that this attempt has started
+    // (the silence until now was its process starting). (This is a message to the worker.)
+    const report = (progress: TrialProgress = {}) => void job.updateProgress(progress);
     report();
     // Progress inside an epoch or an evaluation, a few times per stall timeout (each is a Redis write).
     let lastReport = Date.now();
-    const reportEvery = (progress: Omit<TrialProgress, 'pid'>) => {
+    const reportEvery = (progress: TrialProgress) => {
       const now = Date.now();
       if (now - lastReport < env.IWAE_SWEEP_PROGRESS_MS) return;
       lastReport = now;
