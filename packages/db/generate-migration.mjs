@@ -14,7 +14,9 @@ const WITHOUT_ROWID = [
   'group_bounds',
   'group_epochs',
 ];
-execFileSync('drizzle-kit', ['generate', ...process.argv.slice(2)], { stdio: 'inherit' });
+// pnpm passes a `--` separator through to the script; drizzle-kit rejects it.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
+execFileSync('drizzle-kit', ['generate', ...args], { stdio: 'inherit' });
 for (const file of readdirSync('drizzle').filter((f) => f.endsWith('.sql'))) {
   let sql = readFileSync(`drizzle/${file}`, 'utf8');
   for (const table of WITHOUT_ROWID) {

@@ -169,17 +169,19 @@ export class ResultQueries {
    * trial's record names what it ran on once its backend is up). Workers without one are absent.
    */
   workerBackends(workerIds: readonly string[]): Map<string, string> {
-    if (workerIds.length === 0) return new Map();
-    // SQLite: with max(), the bare column comes from the row holding the maximum.
-    const rows = this.conn.sqlite
-      .prepare(
-        `select worker_id as workerId, backend, max(updated_at) as at
-           from trials
-          where worker_id in (${workerIds.map(() => '?').join(', ')}) and backend is not null and backend != 'auto'
-          group by worker_id`,
-      )
-      .all(...workerIds) as { workerId: string; backend: string }[];
-    return new Map(rows.map((r) => [r.workerId, r.backend]));
+    // One index seek per worker (trials_worker, covering): its newest trial with a backend. A
+    // grouped max() over `worker_id in (…)` read every trial of those workers (0.55 s at 200k).
+    const latest = this.conn.sqlite.prepare(
+      `select backend from trials
+        where worker_id = ? and backend is not null and backend != 'auto'
+        order by updated_at desc limit 1`,
+    );
+    const out = new Map<string, string>();
+    for (const id of workerIds) {
+      const row = latest.get(id) as { backend: string } | undefined;
+      if (row) out.set(id, row.backend);
+    }
+    return out;
   }
 
   /** Sweeps with their trial counts by status, newest first. */

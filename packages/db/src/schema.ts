@@ -122,6 +122,8 @@ export const trials = sqliteTable(
     index('trials_group').on(t.sweepId, t.groupId),
     // Finding a finished identical trial in any sweep (reuse): same config group and seed.
     index('trials_reuse').on(t.groupId, t.seed, t.status),
+    // `status` and the dashboard's workers table: each worker's last resolved backend.
+    index('trials_worker').on(t.workerId, t.updatedAt, t.backend),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `trials_worker` ON `trials` (`worker_id`,`updated_at`,`backend`);
