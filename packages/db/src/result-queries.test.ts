@@ -46,5 +46,4 @@ describe('workerBackends', () => {
     expect(db.workerBackends(['gpu-1:7', 'cpu-2:9', 'never-ran:1'])).toEqual(new Map([['gpu-1:7', 'tensorflow']]));
     expect(db.workerBackends([])).toEqual(new Map());
   });
-
 });
