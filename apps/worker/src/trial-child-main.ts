@@ -5,20 +5,16 @@
  */
 import type { TrialEvent } from '@iwae-sweep/core';
 import { DirectoryCheckpointStore } from '@iwae-sweep/iwae';
-import { type FromChild, toChildSchema } from './child-messages.ts';
+import { type FromChild, type ToChild, toChildSchema } from './child-messages.ts';
 import { executeTrial } from './execute-trial.ts';
 import { exitWhenOrphaned } from './orphan-guard.ts';
+import { ParentChannel } from './parent-channel.ts';
 import { isFinalError, serializeError } from './serialize-error.ts';
 import { TrialStoppedError } from './trial-stopped-error.ts';
 
-function send(msg: FromChild): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) return resolve();
-    process.send(msg, undefined, {}, () => resolve());
-  });
-}
+const runner = new ParentChannel<ToChild, FromChild>('trial child', toChildSchema);
 
-const emit = (event: TrialEvent) => send({ type: 'event', event });
+const emit = (event: TrialEvent) => runner.send({ type: 'event', event });
 
 let busy = false;
 /** Rung epochs of the running trial waiting for the runner's decision, and decisions not yet asked for. */
@@ -33,13 +29,7 @@ function rungDecision(epoch: number): Promise<boolean> {
 let lastEvalReport = 0;
 
 exitWhenOrphaned();
-process.on('message', async (raw: unknown) => {
-  const parsed = toChildSchema.safeParse(raw);
-  if (!parsed.success) {
-    process.stderr.write(`trial child: ignoring a malformed message: ${parsed.error.message}\n`);
-    return;
-  }
-  const msg = parsed.data;
+runner.listen(async (msg) => {
   if (msg.type === 'shutdown') process.exit(0);
   if (msg.type === 'rung-decision') {
     const waiting = awaiting.get(msg.epoch);
@@ -72,7 +62,7 @@ process.on('message', async (raw: unknown) => {
           const now = Date.now();
           if (done === total || now - lastEvalReport > 250) {
             lastEvalReport = now;
-            void send({ type: 'eval-progress', trialId, done, total });
+            void runner.send({ type: 'eval-progress', trialId, done, total });
           }
         },
       },
@@ -87,4 +77,4 @@ process.on('message', async (raw: unknown) => {
     busy = false;
   }
 });
-void send({ type: 'ready', pid: process.pid });
+void runner.send({ type: 'ready', pid: process.pid });

@@ -6,16 +6,12 @@
  * worker, which owns the attempt.
  */
 import { pathToFileURL } from 'node:url';
+import { ParentChannel } from './parent-channel.ts';
 import { serializeError } from './serialize-error.ts';
-import { type FromTrialProcess, type ProcessError, toTrialProcessSchema } from './trial-process-messages.ts';
+import { type FromTrialProcess, type ProcessError, type ToTrialProcess, toTrialProcessSchema } from './trial-process-messages.ts';
 import type { TrialJobHandle, TrialProcessor } from './trial-processor-factory.ts';
 
-function send(msg: FromTrialProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected || !process.send) return resolve();
-    process.send(msg, undefined, {}, () => resolve());
-  });
-}
+const worker = new ParentChannel<ToTrialProcess, FromTrialProcess>('trial process', toTrialProcessSchema);
 
 const file = process.argv[2];
 if (!file) {
@@ -34,13 +30,7 @@ let moved: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
 const asError = (e: ProcessError) => Object.assign(new Error(e.message), e);
 
-process.on('message', async (raw: unknown) => {
-  const parsed = toTrialProcessSchema.safeParse(raw);
-  if (!parsed.success) {
-    process.stderr.write(`trial process: ignoring a malformed message: ${parsed.error.message}\n`);
-    return;
-  }
-  const msg = parsed.data;
+worker.listen(async (msg) => {
   if (msg.type === 'cancel') {
     attempt?.abort(msg.reason);
     return;
@@ -52,18 +42,18 @@ process.on('message', async (raw: unknown) => {
     return;
   }
   if (attempt) {
-    await send({ type: 'failed', error: { name: 'Error', message: 'this trial process is already running a trial' } });
+    await worker.send({ type: 'failed', error: { name: 'Error', message: 'this trial process is already running a trial' } });
     return;
   }
   const controller = new AbortController();
   attempt = controller;
   const job: TrialJobHandle = {
     ...msg.job,
-    updateProgress: (value) => send({ type: 'progress', value }),
+    updateProgress: (value) => worker.send({ type: 'progress', value }),
     moveToWait: (token) =>
       new Promise<void>((resolve, reject) => {
         moved = { resolve, reject };
-        void send({ type: 'move-to-wait', token });
+        void worker.send({ type: 'move-to-wait', token });
       }),
   };
   let outcome: FromTrialProcess;
@@ -75,6 +65,6 @@ process.on('message', async (raw: unknown) => {
   // Free before the worker hears of it: it may send the next attempt at once.
   attempt = undefined;
   moved = undefined;
-  await send(outcome);
+  await worker.send(outcome);
 });
-void send({ type: 'ready', pid: process.pid });
+void worker.send({ type: 'ready', pid: process.pid });
