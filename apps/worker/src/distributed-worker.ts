@@ -100,8 +100,13 @@ export class DistributedWorker {
     readonly id: string,
     private readonly worker: Worker,
     private readonly processes: TrialProcessPool,
-    /** The process running each job's attempt (job id → process), for the watchdog. */
-    private readonly attempts: Map<string, TrialProcess>,
+    /**
+     * The process running each attempt, for the watchdog. Keyed by the attempt's Job: BullMQ makes
+     * one per fetch, and hands that one to the processor and to its 'progress' events. Not by job
+     * id: this worker may hold two attempts of one job (it was frozen past the lock, and the job,
+     * handed back, was fetched again by it), and each must end only its own process and watch.
+     */
+    private readonly attempts: Map<Job<TrialJob>, TrialProcess>,
     private readonly results: Queue,
     private readonly redis: Redis,
     private readonly registry: WorkerRegistry,
@@ -148,20 +153,21 @@ export class DistributedWorker {
       execArgv: tsxExecArgv(),
       env: childEnv,
     });
-    const attempts = new Map<string, TrialProcess>();
+    const attempts = new Map<Job<TrialJob>, TrialProcess>();
     // In this process: the attempt is the worker's own, settled by its trial process's outcome or exit.
     const processTrial = async (job: Job<TrialJob>, token?: string, signal?: AbortSignal): Promise<unknown> => {
       const proc = processes.take();
-      attempts.set(job.id as string, proc);
+      attempts.set(job, proc);
+      // Watched from here, before its process has started: a process frozen while it starts must
+      // still be ended.
+      dw.watchdog?.started(job);
       try {
         return await proc.run(job, token, signal);
       } finally {
-        if (attempts.get(job.id as string) === proc) {
-          attempts.delete(job.id as string);
-          // Nothing of this attempt is left to watch. BullMQ reports no end of an attempt handed
-          // back (WaitingError) or of one whose completion lost the lock.
-          dw.watchdog?.ended(job.id as string);
-        }
+        // The attempt's end, whatever it was: BullMQ reports none of an attempt handed back
+        // (WaitingError) or of one whose completion or failure lost the lock.
+        attempts.delete(job);
+        dw.watchdog?.ended(job);
         processes.give(proc);
       }
     };
@@ -196,7 +202,6 @@ export class DistributedWorker {
     if (stallMs > 0) dw.watchdog = dw.watchStalls(stallMs);
     worker.on('active', (job: Job<TrialJob>) => {
       dw.active.set(job.id as string, job.data.sweepId);
-      dw.watchdog?.started(job.id as string);
       log.info(
         { trial: job.id, sweep: job.data.sweepId, attempt: job.attemptsMade + 1 },
         `trial ${job.id} started (sweep ${job.data.sweepId}, attempt ${job.attemptsMade + 1})`,
@@ -204,11 +209,12 @@ export class DistributedWorker {
       void dw.beat();
     });
     worker.on('progress', (job: Job<TrialJob>, progress: unknown) => {
-      if (trialProgressSchema.safeParse(progress).success) dw.watchdog?.progressed(job.id as string);
+      // `job` is the instance the attempt's processor was given (its trial process's reports go
+      // through it): the report is that attempt's.
+      if (trialProgressSchema.safeParse(progress).success) dw.watchdog?.progressed(job);
     });
     worker.on('completed', (job: Job<TrialJob>) => {
       dw.active.delete(job.id as string);
-      dw.watchdog?.ended(job.id as string);
       dw.finished++;
       log.info({ trial: job.id }, `trial ${job.id} finished`);
       void dw.beat();
@@ -216,15 +222,15 @@ export class DistributedWorker {
     worker.on('failed', (job: Job<TrialJob> | undefined, err: Error) => {
       if (!job) return;
       dw.active.delete(job.id as string);
-      dw.watchdog?.ended(job.id as string);
       dw.finished++;
       void dw.reportFailure(job, err);
       void dw.beat();
     });
     worker.on('lockRenewalFailed', (jobIds: string[]) => {
-      // Not ours any more: its run stops at its next write (fenced), and BullMQ reports neither
-      // its completion nor its failure here, so the watchdog must not wait for it.
-      for (const id of jobIds) dw.watchdog?.ended(id);
+      // Not ours any more: its run stops at its next write (fenced). Its watch stays until its
+      // processor settles: an attempt that stalls before that write still holds a trial process
+      // and a slot here, and must be ended. (Ending watches here, by job id, could end those of
+      // a newer attempt of the same job.)
       log.warn(
         { trials: jobIds },
         `lost the lock of ${jobIds.join(', ')} (another worker may take them; this run stops at its next write)`,
@@ -260,18 +266,19 @@ export class DistributedWorker {
 
   private beating = false;
   private beatAgain = false;
-  private watchdog: StallWatchdog | undefined;
+  private watchdog: StallWatchdog<Job<TrialJob>> | undefined;
 
   /** Ends the process of a trial that stalls (its attempt fails, and is retried from its checkpoint). */
-  private watchStalls(stallMs: number): StallWatchdog {
-    return new StallWatchdog({
+  private watchStalls(stallMs: number): StallWatchdog<Job<TrialJob>> {
+    return new StallWatchdog<Job<TrialJob>>({
       stallMs,
       connected: () => this.redis.status === 'ready',
-      onStall: (jobId, silentMs) => {
+      onStall: (job, silentMs) => {
+        const jobId = job.id as string;
         const silent = `${Math.round(silentMs / 1000)} s`;
         // The process this worker runs the attempt in, known from its start. Only while the
         // attempt runs: once it settles, that process is back in the pool and may run another trial.
-        const proc = this.attempts.get(jobId);
+        const proc = this.attempts.get(job);
         if (!proc) {
           // The attempt settled as the watchdog looked: nothing holds the job.
           this.log.error({ trial: jobId }, `trial ${jobId} made no progress for ${silent}, and has no trial process`);

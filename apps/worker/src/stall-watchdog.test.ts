@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { progressEveryMs, StallWatchdog } from './stall-watchdog.ts';
 
-let dog: StallWatchdog | undefined;
+let dog: Pick<StallWatchdog<unknown>, 'stop'> | undefined;
 afterEach(() => {
   dog?.stop();
   dog = undefined;
@@ -19,8 +19,9 @@ async function until(check: () => boolean, what: () => string, timeoutMs = 5000)
 describe('StallWatchdog', () => {
   it('watches a trial again once it progresses after a reported stall (a process slow to start)', async () => {
     const stalls: string[] = [];
-    dog = new StallWatchdog({ stallMs: 50, checkEveryMs: 10, connected: () => true, onStall: (job) => stalls.push(job) });
-    dog.started('j');
+    const w = new StallWatchdog({ stallMs: 50, checkEveryMs: 10, connected: () => true, onStall: (job) => stalls.push(job) });
+    dog = w;
+    w.started('j');
     // Its process has not reported yet when the timeout passes: reported (its worker ends the
     // process it runs the attempt in).
     await until(
@@ -30,7 +31,7 @@ describe('StallWatchdog', () => {
     // It reports after a long start, then stalls for real: reported again, after the timeout
     // (the start is no silence between reports: it does not stretch the timeout to 3 × 1 s).
     await sleep(1000);
-    dog.progressed('j');
+    w.progressed('j');
     const reportedAt = Date.now();
     await until(
       () => stalls.length === 2,
@@ -75,6 +76,30 @@ describe('StallWatchdog', () => {
       () => stalls.length > 0,
       () => 'a stall once connected',
     );
+  });
+
+  it("one attempt's end leaves another attempt of the same job watched", async () => {
+    // Two attempts of job j in one worker: it was frozen past j's lock, and j, handed back, was
+    // fetched again by it. The first settles once the second is watched.
+    const first = { jobId: 'j', attempt: 1 };
+    const second = { jobId: 'j', attempt: 2 };
+    const stalls: { jobId: string; attempt: number }[] = [];
+    const w = new StallWatchdog<{ jobId: string; attempt: number }>({
+      stallMs: 50,
+      checkEveryMs: 10,
+      connected: () => true,
+      onStall: (a) => stalls.push(a),
+    });
+    dog = w;
+    w.started(first);
+    w.started(second);
+    w.ended(first);
+    // The second never reports (its process froze as it started): reported, as itself.
+    await until(
+      () => stalls.length > 0,
+      () => 'a stall of the second attempt',
+    );
+    expect(stalls).toEqual([second]);
   });
 
   it('an ended trial is not watched', async () => {

@@ -9,7 +9,7 @@ export function progressEveryMs(stallMs: number): number {
   return stallMs > 0 ? Math.max(10, Math.min(5000, Math.floor(stallMs / 4))) : 5000;
 }
 
-/** A running trial as the watchdog sees it. */
+/** A running attempt as the watchdog sees it. */
 interface Watched {
   /** Whether it has reported yet: the silence before its first report is its process starting. */
   reported: boolean;
@@ -19,7 +19,7 @@ interface Watched {
   fired: boolean;
 }
 
-export interface StallWatchdogOptions {
+export interface StallWatchdogOptions<A> {
   /** Silence allowed before a trial counts as stalled (also the least ever allowed). */
   stallMs: number;
   /**
@@ -27,8 +27,8 @@ export interface StallWatchdogOptions {
    * trial can report, so silence does not count against them.
    */
   connected: () => boolean;
-  /** Called once per stalled trial: its worker ends the process it runs the attempt in. */
-  onStall: (jobId: string, silentMs: number) => void;
+  /** Called once per stalled attempt: its worker ends the process it runs the attempt in. */
+  onStall: (attempt: A, silentMs: number) => void;
   checkEveryMs?: number;
 }
 
@@ -38,23 +38,27 @@ export interface StallWatchdogOptions {
  * renewing the job's lock: no other worker may take it, and the sweep never ends. A trial
  * silent for longer than max(stallMs, 3 × its longest silence so far) is reported to
  * `onStall`, which ends its process: the attempt fails and is retried from its checkpoint.
+ *
+ * Watches are per attempt (`A`: whatever tells one attempt from another), not per job: one
+ * worker may hold two attempts of the same job (frozen past its lock, the job handed back and
+ * fetched again by it), and the end of one must not end the other's watch.
  */
-export class StallWatchdog {
-  private readonly trials = new Map<string, Watched>();
+export class StallWatchdog<A = string> {
+  private readonly trials = new Map<A, Watched>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly opts: StallWatchdogOptions) {
+  constructor(private readonly opts: StallWatchdogOptions<A>) {
     this.timer = setInterval(() => this.check(), opts.checkEveryMs ?? Math.min(5000, Math.max(100, opts.stallMs / 4)));
     this.timer.unref();
   }
 
-  started(jobId: string): void {
-    this.trials.set(jobId, { reported: false, lastAt: Date.now(), longestGapMs: 0, fired: false });
+  started(attempt: A): void {
+    this.trials.set(attempt, { reported: false, lastAt: Date.now(), longestGapMs: 0, fired: false });
   }
 
-  /** Any report of the trial's, whatever it carries. */
-  progressed(jobId: string): void {
-    const t = this.trials.get(jobId);
+  /** Any report of the attempt's, whatever it carries. */
+  progressed(attempt: A): void {
+    const t = this.trials.get(attempt);
     if (!t) return;
     const now = Date.now();
     // Gaps between reports only: the silence before the first one is start-up (a process forked
@@ -67,14 +71,14 @@ export class StallWatchdog {
     t.fired = false;
   }
 
-  ended(jobId: string): void {
-    this.trials.delete(jobId);
+  ended(attempt: A): void {
+    this.trials.delete(attempt);
   }
 
   private check(): void {
     const now = Date.now();
     const connected = this.opts.connected();
-    for (const [jobId, t] of this.trials) {
+    for (const [attempt, t] of this.trials) {
       if (!connected) {
         t.lastAt = now;
         continue;
@@ -82,7 +86,7 @@ export class StallWatchdog {
       const silent = now - t.lastAt;
       if (!t.fired && silent > Math.max(this.opts.stallMs, 3 * t.longestGapMs)) {
         t.fired = true;
-        this.opts.onStall(jobId, silent);
+        this.opts.onStall(attempt, silent);
       }
     }
   }
