@@ -1,6 +1,6 @@
-import { expandSweep, sweepSpecFromObject, type TrialJob, type TrialResult } from '@iwae-sweep/core';
+import { expandSweep, sweepSpecFromObject, type TrialEventRecord, type TrialJob, type TrialResult } from '@iwae-sweep/core';
 import { ResultsDb } from '@iwae-sweep/db';
-import { connectionOptions, QUEUE_NAMES, SweepQueues } from '@iwae-sweep/queue';
+import { connectionOptions, emitTrialEvent, QUEUE_NAMES, SweepQueues } from '@iwae-sweep/queue';
 import { Collector, launchSweep } from '@iwae-sweep/scheduler';
 import { DistributedWorker } from '@iwae-sweep/worker';
 import { Worker } from 'bullmq';
@@ -145,21 +145,31 @@ describe('the collector reconciles the DB with Redis', () => {
     expect(db.getTrial(done.id)?.testNll).toBe(100);
   });
 
+  /**
+   * A bare BullMQ worker whose one run ends as a cancelled trial's does: it sends `event` (if any)
+   * to the collector, then completes its job as cancelled.
+   */
+  async function cancelledRun(event?: TrialEventRecord): Promise<void> {
+    const w = new Worker(
+      QUEUE_NAMES.trials,
+      async () => {
+        if (event) await emitTrialEvent(queues.results, event);
+        return { cancelled: true };
+      },
+      { connection: connectionOptions(SHARED_REDIS, 'worker'), prefix: queues.prefix, autorun: true },
+    );
+    stops.push(() => w.close());
+    await waitFor(async () => (await queues.jobStates([done.id])).get(done.id) === 'completed', 60_000, 'the cancelled run');
+    await w.close();
+  }
+
   // `resume` right after `cancel`: the running trial has sent its "cancelled" (the DB says so) but
   // its worker has not yet completed the job. Resume then cannot free the job id (only finished
   // jobs are removed) nor add it again (the id exists), and marks the trial queued; the job then
   // completes as cancelled. Nothing ran that trial again: the sweep waited for it forever.
   it('re-queues a queued trial whose job then completed as cancelled (a resume that raced the cancel)', async () => {
     await only(done);
-    const cancelledRun = new Promise<void>((resolve) => {
-      const w = new Worker(QUEUE_NAMES.trials, async () => ({ cancelled: true }), {
-        connection: connectionOptions(SHARED_REDIS, 'worker'),
-        prefix: queues.prefix,
-        autorun: true,
-      });
-      w.on('completed', () => void w.close().then(resolve));
-    });
-    await cancelledRun;
+    await cancelledRun();
     // As the resume left it: the sweep active, the trial queued, its job completed as cancelled.
     expect((await queues.jobStates([done.id])).get(done.id)).toBe('completed');
     expect(db.getTrial(done.id)?.status).toBe('queued');
@@ -169,6 +179,34 @@ describe('the collector reconciles the DB with Redis', () => {
     expect((await queues.jobStates([done.id])).get(done.id)).toBe('live');
     expect(db.getTrial(done.id)?.status).toBe('queued');
     expect(await c.reconcile()).toEqual({ recorded: 0, failed: 0, requeued: 0 });
+  });
+
+  // The other order: `resume` while the trial still ran (the DB said running, so the resume left
+  // it alone), then the run, which had seen the cancel, sent "cancelled". Recorded as such, the
+  // trial stayed cancelled in an active sweep, its job completed: nothing ran it again.
+  it('queues again a trial whose "cancelled" arrives after its sweep was resumed', async () => {
+    await only(done);
+    const c = collector();
+    await c.start();
+    stops.push(() => c.stop());
+    db.setTrialStatus([done.id], 'running');
+    await cancelledRun({
+      sweepId: plan.sweepId,
+      workerId: 'w:1',
+      attempt: 1,
+      event: { type: 'cancelled', trialId: done.id, completedEpochs: 1, reason: 'sweep cancelled' },
+    });
+    await waitFor(
+      () => db.getTrial(done.id)?.status !== 'running',
+      30_000,
+      'the event collected',
+      100,
+      () => db.getTrial(done.id),
+    );
+    await c.reconcile(); // the pass the event asked for may have come before the job completed
+    expect((await queues.jobStates([done.id])).get(done.id)).toBe('live');
+    expect(db.getTrial(done.id)?.status).toBe('queued');
+    expect(log.join('\n')).toMatch(/stopped for a cancel its sweep was resumed from: queued again/);
   });
 
   it('marks failed a trial whose job used up its attempts while the failure event was lost', async () => {

@@ -83,7 +83,7 @@ export class Collector {
   /**
    * Reconciles shortly after a reconnection, and again until one pass succeeds (the other
    * connections may still be coming back): a trial whose job was lost would otherwise wait for
-   * the next periodic pass.
+   * the next periodic pass. Also after a cancel that raced a resume (see `process`).
    */
   private reconcileSoon(): void {
     if (this.soon || this.stopped) return;
@@ -115,6 +115,18 @@ export class Collector {
         { trial: event.event.trialId, worker: event.workerId },
         `ignored a ${event.event.type} event of trial ${event.event.trialId} from ${event.workerId}: that run lost its lock to another`,
       );
+      return;
+    }
+    if (event.event.type === 'cancelled' && this.opts.db.getSweep(event.sweepId)?.state === 'active') {
+      // The run saw a cancel, and the sweep was resumed since (the trial still ran then, so the
+      // resume could not queue it): it is pending, not cancelled. Its job completes as cancelled
+      // right after this event; reconciliation then frees the id and queues it again.
+      this.opts.db.setTrialStatus([event.event.trialId], 'queued');
+      this.log.info(
+        { trial: event.event.trialId, sweep: event.sweepId },
+        `trial ${event.event.trialId} stopped for a cancel its sweep was resumed from: queued again`,
+      );
+      this.reconcileSoon();
       return;
     }
     try {
@@ -193,7 +205,8 @@ export class Collector {
   /**
    * Brings the DB in line with Redis for unfinished trials of active distributed sweeps:
    * a completed job's result is recorded (its return value holds it), a failed job marks the
-   * trial failed, and a trial whose job is gone (lost, or removed) is queued again.
+   * trial failed, and a trial whose job is gone (lost, or removed) or ended cancelled is queued
+   * again.
    */
   reconcile(): Promise<{ recorded: number; failed: number; requeued: number }> {
     const pass = this.passes.then(() => this.reconcilePass());
@@ -227,11 +240,16 @@ export class Collector {
         const ended = job.returnvalue as { cancelled?: boolean; stopped?: boolean } | null;
         if (state === 'completed' && ended?.cancelled && t.status === 'queued') {
           // Queued in an active sweep, yet its job ended cancelled: a resume (or launch) came
-          // while the cancelled run was still finishing (its "cancelled" recorded, its job not yet
-          // completed), so it could neither free the job id nor add the job again. Nothing would
-          // ever run the trial: free the id and queue it.
-          await job.remove();
-          requeue(t);
+          // while the cancelled run was finishing, so it could neither free the job id nor add
+          // the job again (its "cancelled" came before the resume, which marked it queued, or
+          // after it, see `record`). Nothing would ever run it: free the id and queue it.
+          try {
+            await job.remove();
+            requeue(t);
+          } catch (err) {
+            // Taken again meanwhile (a resume re-added it and a worker holds it): nothing to do.
+            this.log.warn(`reconcile: left trial ${t.id} alone: ${(err as Error).message}`);
+          }
         } else if (state === 'completed' && ended?.stopped) {
           // Stopped early, and its "stopped" event was lost: the job's return value says so.
           applyTrialEvent(db, {
@@ -248,7 +266,15 @@ export class Collector {
         }
       }
       if (missing.length > 0) {
+        // A pause or cancel may have come while this pass waited on Redis: queue nothing into it
+        // (a paused sweep's workers would take the jobs; pause took its waiting jobs off already).
+        const active = () => db.getSweep(sweep.id)?.state === 'active';
+        if (!active()) continue;
         await queues.enqueueTrials(missing, { priority: (JSON.parse(sweep.specJson) as { priority?: number }).priority });
+        if (!active()) {
+          await queues.removeWaitingJobs(sweep.id);
+          continue;
+        }
         db.setTrialStatus(
           missing.map((m) => m.job.trialId),
           'queued',
