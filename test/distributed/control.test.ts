@@ -89,7 +89,7 @@ describe('stopping and cancelling', () => {
       expect(t?.workerId).toContain(String(b.pid));
       expect(t?.error).toBeNull();
     });
-  }, 420_000);
+  }, 600_000);
 
   it('cancel reaches the trial running on a worker: it stops at its next epoch; the queued one never starts', async () => {
     const s = setup('cancel');
@@ -127,7 +127,7 @@ describe('stopping and cancelling', () => {
     const resumed = await runCli(['resume', 'ctl', '--db', s.db], { env: s.env });
     expect(resumed.stderr).toMatch(/resumed: 2 trial\(s\) queued/);
     await waitFor(() => allTrials(s.db, 'ctl', 2), 150_000, 'both trials done after resume', 100, trialStates(s.db, 'ctl'));
-  }, 420_000);
+  }, 600_000);
 });
 
 describe('bad input and bad connections', () => {

@@ -104,5 +104,5 @@ describe('early stopping across machines', () => {
     );
     expect(withDb(s.db, (d) => d.getTrial(stopped.id)?.resumedFromEpoch)).toBe(1);
     // Seven CLI starts, two workers and eleven epochs in a row: 306 s at a load of 20 on two cores.
-  }, 420_000);
+  }, 840_000);
 });

@@ -53,7 +53,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
       expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
       expect(t?.workerId).toContain(String(b.pid));
     });
-  }, 420_000);
+  }, 600_000);
 
   it('the trial process killed: the job is retried and resumes from its checkpoint', async () => {
     const s = setup('kill-child');
@@ -119,7 +119,7 @@ describe('fault tolerance with real processes killed by SIGKILL', () => {
     );
     expect(left).toEqual({ waiting: 0, active: 0, prioritized: 0, delayed: 0, failed: 0 });
     expect(withDb(s.db, (d) => d.getTrial(trialId)?.attempts)).toBe(1);
-  }, 420_000);
+  }, 720_000);
 
   it('Redis (with AOF) killed and restarted mid-sweep: workers and collector reconnect, nothing is lost', async () => {
     const redis = await OwnRedis.start({ aof: true });

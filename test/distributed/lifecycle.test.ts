@@ -99,7 +99,7 @@ describe('the life of a distributed sweep', () => {
       expect(t?.resumedFromEpoch).toBeGreaterThanOrEqual(2);
       expect(d.epochsOf(running.id).map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     });
-  }, 420_000);
+  }, 600_000);
 
   it('pause: the running trial finishes, the queued one waits; resume runs it', async () => {
     const s = setup('pause');
@@ -146,7 +146,7 @@ describe('the life of a distributed sweep', () => {
     const resume = await runCli(['resume', 'life', '--db', s.db], { env: s.env });
     expect(resume.stderr).toMatch(/sweep life resumed: 1 trial\(s\) queued/);
     await waitFor(() => allTrials(s.db, 'life', 2), 180_000, 'the paused trial done after resume', 100, states(s));
-  }, 420_000);
+  }, 780_000);
 
   it('cancel before any worker starts: every trial ends cancelled and a worker started later runs none', async () => {
     const s = setup('cancel-first');

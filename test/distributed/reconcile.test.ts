@@ -143,7 +143,7 @@ describe('the collector reconciles the DB with Redis', () => {
       () => db.getTrial(done.id),
     );
     expect(db.getTrial(done.id)?.testNll).toBe(100);
-  });
+  }, 420_000);
 
   /**
    * A bare BullMQ worker whose one run ends as a cancelled trial's does: it sends `event` (if any)

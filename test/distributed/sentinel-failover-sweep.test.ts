@@ -221,5 +221,5 @@ describe('losing the Redis primary mid-sweep (Sentinel)', () => {
     for (const h of hosts) await h.destroy();
     // A process forked as its host was killed may linger a moment (killed too, not yet reaped).
     await waitUntil(async () => hosts.flatMap((h) => h.groupPids()).filter(alive).length === 0, 10_000, 'no process left');
-  }, 480_000);
+  }, 660_000);
 });

@@ -37,5 +37,5 @@ describe('a worker behind a slow link (150 ms each way) to a TLS + password Redi
     expect(trial()?.workerId).toBe('host-1');
     expect(assertExactlyOnce(c.db, 'slow')).toEqual({ trials: 1, epochs: 2 });
     expect(host.proxy.delayMs).toBe(150); // slow the whole time
-  }, 360_000);
+  }, 540_000);
 });

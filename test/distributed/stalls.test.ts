@@ -69,7 +69,7 @@ describe('a trial that stops progressing while its worker lives on', () => {
     // Resumed from the checkpoint of the last epoch it had reached, not from scratch.
     expect(t.resumedFromEpoch).toBeGreaterThanOrEqual(frozenAt);
     expect(assertExactlyOnce(c.db, 'stall')).toEqual({ trials: 1, epochs: 6 });
-  }, 420_000);
+  }, 600_000);
 
   // The watchdog must tell a stalled trial from a slow one: a single epoch (or a validation
   // bound) can take longer than --stall-timeout. Before trials reported progress inside an epoch,
@@ -123,5 +123,5 @@ describe('a trial that stops progressing while its worker lives on', () => {
     await waitFor(() => ['done', 'failed'].includes(trial()?.status ?? ''), 240_000, 'the trial ended', 200, seen);
     expect(trial()?.status, JSON.stringify(seen())).toBe('done');
     expect(assertExactlyOnce(c.db, 'restalls')).toEqual({ trials: 1, epochs: 6 });
-  }, 420_000);
+  }, 780_000);
 });
