@@ -7,7 +7,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { IwaeSweepError, isSweepId, SWEEP_ID_EXPECTED } from '@iwae-sweep/core';
 import type { EpochPoint, ResultsDb } from '@iwae-sweep/db';
 import type { SweepQueues } from '@iwae-sweep/queue';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ import { changedTrials, newEpochs, sweepView, type TableRow, trialPage, trialQue
 import { LiveCursor } from './live-cursor.ts';
 import { metricsRegistry } from './metrics.ts';
 import { pageHtml } from './page.ts';
-import { refuse, requestGuard } from './request-guard.ts';
+import { refuse, requestGuard, shown } from './request-guard.ts';
 import { rungsPayload } from './rung-payload.ts';
 import { securityHeaders } from './security-headers.ts';
 import { tokenAuth } from './token-auth.ts';
@@ -47,6 +47,26 @@ const MAX_BODY_BYTES = 256 * 1024;
 const CHANGED_ROWS = 500;
 const WEB_DIR = new URL('../web/', import.meta.url);
 const asset = (path: string) => readFileSync(new URL(path, WEB_DIR), 'utf8');
+
+/**
+ * A live view's `since`: the time (ms since the epoch) up to which its page has every row. Digits
+ * only: Number() would take '' and ' ' for 0, and anything else for NaN, which no stamp is ever
+ * after (the stream then sent nothing, ever).
+ */
+const sinceSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number)
+  .refine((n) => Number.isFinite(n));
+
+/** `since` of a live view's request (absent: now, the page has nothing yet), or its refusal. */
+function liveSince(c: Context): number | Response {
+  const value = c.req.query('since');
+  if (value === undefined) return Date.now();
+  const parsed = sinceSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  return refuse(c, 400, `since: expected a time in ms since the epoch (a finite number, 0 or more), got ${shown(value)}`);
+}
 
 /**
  * The dashboard: pages, a JSON API, live updates over server-sent events (from the DB, so it
@@ -158,8 +178,9 @@ export function dashboardApp(opts: DashboardOptions): Hono {
       .split(',')
       .filter((w) => /^t[0-9a-f]{20}$/.test(w))
       .slice(0, 50);
+    const since = liveSince(c);
+    if (since instanceof Response) return since;
     return streamSSE(c, async (stream) => {
-      const since = Number(c.req.query('since') ?? Date.now());
       // Each poll reads the last seconds again and sends what this page lacks (see LiveCursor).
       const rows = new LiveCursor<TableRow>(
         since,
@@ -202,8 +223,10 @@ export function dashboardApp(opts: DashboardOptions): Hono {
   });
   app.get('/api/trials/:id/events', (c) => {
     const id = c.req.param('id');
+    const from = liveSince(c);
+    if (from instanceof Response) return from;
     return streamSSE(c, async (stream) => {
-      let since = Number(c.req.query('since') ?? Date.now());
+      let since = from;
       let open = true;
       stream.onAbort(() => {
         open = false;

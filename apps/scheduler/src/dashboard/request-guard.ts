@@ -14,7 +14,7 @@ export function refuse(c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 4
 }
 
 /** At most 120 printable characters of what a client sent, for a refusal message. */
-function shown(value: string): string {
+export function shown(value: string): string {
   const clean = value.replace(/[^\x20-\x7e]/g, '?');
   return JSON.stringify(clean.length > 120 ? `${clean.slice(0, 120)}…` : clean);
 }

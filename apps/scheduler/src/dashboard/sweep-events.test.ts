@@ -123,3 +123,41 @@ describe('the sweep page event stream', () => {
     }
   });
 });
+
+describe('the live streams refuse a `since` that is no time', () => {
+  // Number('abc') is NaN, and no stamp is after NaN: the sweep page's stream sent nothing, ever.
+  it.each([
+    ['a word', 'abc'],
+    ['a negative number', '-5'],
+    ['empty', ''],
+    ['an exponent', '1e3'],
+    ['past the largest number (Infinity)', '9'.repeat(400)],
+  ])('since %s: 400, one line naming it', async (_what, since) => {
+    for (const path of [`/api/sweeps/${plan.sweepId}/events`, `/api/trials/${a.id}/events`]) {
+      const abort = new AbortController();
+      const res = await fetch(`${server.url}${path}?since=${encodeURIComponent(since)}`, { signal: abort.signal });
+      try {
+        expect(res.status, path).toBe(400);
+        const shown = since.length > 120 ? `${since.slice(0, 120)}…` : since;
+        expect(await res.text(), path).toBe(
+          `since: expected a time in ms since the epoch (a finite number, 0 or more), got ${JSON.stringify(shown)}\n`,
+        );
+      } finally {
+        abort.abort();
+      }
+    }
+  });
+
+  it('a stream asked with no `since` opens (from now)', async () => {
+    for (const path of [`/api/sweeps/${plan.sweepId}/events`, `/api/trials/${b.id}/events`]) {
+      const abort = new AbortController();
+      const res = await fetch(`${server.url}${path}`, { signal: abort.signal });
+      try {
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type'), path).toMatch(/^text\/event-stream/);
+      } finally {
+        abort.abort();
+      }
+    }
+  });
+});
