@@ -145,6 +145,8 @@ export class OwnRedis {
       // What replication needs and no more (Redis's documented minimum for a replication user).
       args.push('--user', repl.name, 'on', `>${repl.password}`, '+psync', '+replconf', '+ping');
       args.push('--masteruser', repl.name, '--masterauth', repl.password);
+      // Sync a replica at once (Redis waits 5 s by default for more replicas to share the sync).
+      args.push('--repl-diskless-sync-delay', '0');
     } else if (this.opts.password) args.push('--masterauth', this.opts.password);
     if (this.opts.replicaOf) args.push('--replicaof', '127.0.0.1', String(this.opts.replicaOf));
     return args;

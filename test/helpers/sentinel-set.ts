@@ -34,6 +34,7 @@ export class SentinelSet {
    */
   static async start(opts: { password: string; downAfterMs: number }): Promise<SentinelSet> {
     const started: OwnRedis[] = [];
+    let set: SentinelSet | undefined;
     try {
       const primary = await OwnRedis.start({ password: opts.password, replicationUser: REPLICATION_USER });
       started.push(primary);
@@ -43,6 +44,20 @@ export class SentinelSet {
         replicationUser: REPLICATION_USER,
       });
       started.push(replica);
+      // In sync before anything else: a test's WAIT counts only a replica past its first sync,
+      // and a Sentinel learns of replicas from the primary's INFO (on connecting, then every 10 s):
+      // one started before the replica was online could find no replica to promote.
+      const probe = new Redis({ ...replica.clientOptions(), retryStrategy: () => 200 });
+      probe.on('error', () => undefined);
+      try {
+        await waitUntil(
+          async () => (await replicationField(probe, 'master_link_status')) === 'up',
+          60_000,
+          'the replica in sync with the primary',
+        );
+      } finally {
+        probe.disconnect();
+      }
       const sentinels: OwnRedis[] = [];
       for (let i = 0; i < 3; i++) {
         const s = await OwnRedis.start({
@@ -57,9 +72,25 @@ export class SentinelSet {
         started.push(s);
         sentinels.push(s);
       }
-      return new SentinelSet(opts.password, primary, replica, sentinels);
+      set = new SentinelSet(opts.password, primary, replica, sentinels);
+      // Each Sentinel knows the replica (a failover has a candidate) and its fellow Sentinels (a
+      // quorum can be reached, and one of them elected to run the failover).
+      for (const s of sentinels) {
+        const c: Redis = set.direct(s);
+        await waitUntil(
+          async () => {
+            const replicas = (await c.call('SENTINEL', 'REPLICAS', NAME)) as unknown[];
+            const others = (await c.call('SENTINEL', 'SENTINELS', NAME)) as unknown[];
+            return replicas.length === 1 && others.length === sentinels.length - 1;
+          },
+          60_000,
+          `sentinel on port ${s.port} to know the replica and the other sentinels`,
+        );
+      }
+      return set;
     } catch (err) {
-      for (const r of started.reverse()) await r.stop();
+      if (set) await set.stop();
+      else for (const r of started.reverse()) await r.stop();
       throw err;
     }
   }
