@@ -159,7 +159,13 @@ describe('the collector reconciles the DB with Redis', () => {
       { connection: connectionOptions(SHARED_REDIS, 'worker'), prefix: queues.prefix, autorun: true },
     );
     stops.push(() => w.close());
-    await waitFor(async () => (await queues.jobStates([done.id])).get(done.id) === 'completed', 60_000, 'the cancelled run');
+    await waitFor(
+      async () => (await queues.jobStates([done.id])).get(done.id) === 'completed',
+      60_000,
+      'the cancelled run',
+      100,
+      async () => Object.fromEntries(await queues.jobStates([done.id])),
+    );
     await w.close();
   }
 
